@@ -1,0 +1,270 @@
+"""Domain types shared by both coach engines, the CLI and the UI."""
+
+from __future__ import annotations
+
+from datetime import date as Date
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from vectorstore.models import ExpertMatch, ExpertProfile
+
+MAX_WISH_CHARS = 2_000
+MAX_QUESTIONS = 8
+
+
+class Mode(StrEnum):
+    llm = "llm"
+    offline = "offline"
+
+
+class Channel(StrEnum):
+    email = "email"
+    slack = "slack"
+    linkedin = "linkedin"
+
+
+class Tone(StrEnum):
+    warm = "warm"
+    concise = "concise"
+    formal = "formal"
+
+
+class Clarification(BaseModel):
+    """One short clarifying question with 3-5 answers the user can pick."""
+
+    model_config = ConfigDict(frozen=True)
+
+    question: str
+    choices: list[str] = Field(min_length=3, max_length=5)
+
+
+class WishReading(BaseModel):
+    """What the coach understood of the wish: the domain, the goal and the person's situation."""
+
+    model_config = ConfigDict(frozen=True)
+
+    domain: str = ""
+    goal: str = ""
+    role: str = ""
+    facets: list[str] = Field(default_factory=list)
+
+
+class LearningQuestion(BaseModel):
+    """A concrete question a colleague could answer in a 20-minute conversation."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str = Field(min_length=5, max_length=400)
+    why: str = Field(default="", max_length=400)
+    facet: str = ""
+    search_query: str = ""
+
+    @property
+    def query(self) -> str:
+        return self.search_query or self.text
+
+
+class Connector(BaseModel):
+    """Someone who likely knows who knows, and the small question to ask them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    profile: ExpertProfile
+    ask: str
+    reason: str
+
+
+class QuestionMatches(BaseModel):
+    """The people to ask for one learning question; `connector` is set when nobody fits well."""
+
+    model_config = ConfigDict(frozen=True)
+
+    question: LearningQuestion
+    matches: list[ExpertMatch] = Field(default_factory=list)
+    connector: Connector | None = None
+    nobody_fits: bool = False
+
+
+class AgendaItem(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    minutes: int = Field(ge=1)
+    title: str
+    detail: str = ""
+
+
+class Agenda(BaseModel):
+    """A time-boxed coffee-chat agenda for one expert and one or more questions."""
+
+    model_config = ConfigDict(frozen=True)
+
+    expert: ExpertProfile
+    questions: list[str]
+    minutes: int
+    items: list[AgendaItem]
+    start: datetime | None = None
+    markdown: str = ""
+    ics: str = ""
+
+
+class IntroMessage(BaseModel):
+    """A short, specific, easy-to-decline note to one expert."""
+
+    model_config = ConfigDict(frozen=True)
+
+    expert_id: str
+    channel: Channel
+    tone: Tone
+    subject: str = ""
+    text: str
+
+
+# --- The learning journal: wish -> question -> coffee chat -> takeaways, referrals, next questions.
+
+MAX_JOURNAL_TEXT = 4_000
+
+JournalText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_JOURNAL_TEXT)]
+JournalNote = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_JOURNAL_TEXT)]
+ExpertId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class QuestionStatus(StrEnum):
+    open = "open"
+    answered = "answered"
+    dropped = "dropped"
+
+
+class QuestionSource(StrEnum):
+    coach = "coach"
+    chat = "chat"
+    user = "user"
+
+
+class ChatStatus(StrEnum):
+    planned = "planned"
+    done = "done"
+    cancelled = "cancelled"
+
+
+class ReferralStatus(StrEnum):
+    suggested = "suggested"
+    contacted = "contacted"
+
+
+class Wish(BaseModel):
+    """A learning wish in the user's own words: where the loop starts."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    uid: str
+    text: JournalText
+    created_at: datetime
+
+
+class Question(BaseModel):
+    """A journal question and where it stands; `chat_id` is set when it came up in a chat."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    uid: str
+    text: JournalText
+    why: JournalNote = ""
+    status: QuestionStatus = QuestionStatus.open
+    source: QuestionSource = QuestionSource.user
+    wish_id: int | None = None
+    chat_id: int | None = None
+    created_at: datetime
+    answered_at: datetime | None = None
+
+
+class CoffeeChat(BaseModel):
+    """One conversation with an expert; `expert_name` is copied from the profile at the time."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    uid: str
+    expert_id: ExpertId
+    expert_name: JournalText
+    date: Date
+    status: ChatStatus
+    question_ids: list[int] = Field(default_factory=list)
+    notes: JournalNote = ""
+    created_at: datetime
+    logged_at: datetime | None = None
+
+
+class Takeaway(BaseModel):
+    """One thing learned in a chat."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    uid: str
+    chat_id: int
+    text: JournalText
+    created_at: datetime
+
+
+class ReferralIn(BaseModel):
+    """Someone an expert suggested asking: an index id, a free-text name, or both."""
+
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+    expert_id: str | None = Field(default=None, max_length=200)
+    name: str = Field(default="", max_length=200)
+    note: JournalNote = ""
+
+    @field_validator("expert_id", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _someone(self) -> ReferralIn:
+        if self.expert_id is None and not self.name:
+            raise ValueError("a referral needs an expert_id from the index or a person's name")
+        return self
+
+
+class Referral(BaseModel):
+    """A recorded referral and whether the user has reached out yet."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    uid: str
+    chat_id: int | None = None
+    expert_id: str | None = None
+    name: str = ""
+    note: JournalNote = ""
+    status: ReferralStatus = ReferralStatus.suggested
+    created_at: datetime
+
+
+class TimelineKind(StrEnum):
+    wish = "wish"
+    question = "question"
+    question_answered = "question_answered"
+    chat_planned = "chat_planned"
+    chat_done = "chat_done"
+    chat_cancelled = "chat_cancelled"
+    takeaway = "takeaway"
+    referral = "referral"
+
+
+class TimelineEvent(BaseModel):
+    """One dated line of the journal's history, typed so the UI can pick an icon."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: TimelineKind
+    at: datetime
+    entry_id: int
+    text: str
+    detail: str = ""

@@ -1,0 +1,1 @@
+"""The expert index: profiles, embeddings and search over Chroma."""

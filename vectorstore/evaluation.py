@@ -1,0 +1,73 @@
+"""Retrieval evaluation: build a throwaway index from a labelled set and score the rankings."""
+
+from __future__ import annotations
+
+import csv
+import json
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from coach.errors import ProfileError
+from vectorstore.embeddings import CoachEmbedding
+from vectorstore.index import ExpertIndex, open_client
+from vectorstore.metrics import evaluate
+from vectorstore.profiles import load_profiles
+
+
+@dataclass(frozen=True)
+class EvalSet:
+    """A labelled set in the format of shared/eval/dev: profiles, queries and graded qrels."""
+
+    queries: dict[str, str]
+    qrels: dict[str, dict[str, int]]
+    profiles_path: Path
+
+    @classmethod
+    def load(cls, directory: Path) -> EvalSet:
+        paths = {name: directory / name for name in ("profiles.jsonl", "queries.jsonl", "qrels.tsv")}
+        missing = [name for name, path in paths.items() if not path.exists()]
+        if missing:
+            raise ProfileError(f"{directory} lacks {', '.join(missing)}; expected the layout of shared/eval/dev")
+        queries = {}
+        for line in paths["queries.jsonl"].read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                record = json.loads(line)
+                queries[str(record["id"])] = str(record["text"])
+        qrels: dict[str, dict[str, int]] = {}
+        with paths["qrels.tsv"].open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle, delimiter="\t"):
+                qrels.setdefault(row["query_id"], {})[row["profile_id"]] = int(row["grade"])
+        return cls(queries=queries, qrels=qrels, profiles_path=paths["profiles.jsonl"])
+
+
+def run_eval(directory: Path, embedding: CoachEmbedding, k: int = 10) -> dict[str, float | int | str]:
+    """Index the set's profiles in a temp dir, search every query, and report quality and latency."""
+    data = EvalSet.load(directory)
+    loaded = load_profiles(data.profiles_path)
+    with tempfile.TemporaryDirectory(prefix="coach-eval-") as tmp:
+        client, lock = open_client(Path(tmp), None)
+        index = ExpertIndex(client, embedding, lock)
+        try:
+            index.upsert(loaded.profiles)
+            run: dict[str, list[str]] = {}
+            latencies: list[float] = []
+            for qid, text in data.queries.items():
+                started = time.perf_counter()
+                matches = index.search(text, k=max(k, 10))
+                latencies.append((time.perf_counter() - started) * 1000)
+                run[qid] = [match.profile.id for match in matches]
+        finally:
+            index.close()
+    scores = evaluate(run, data.qrels, k_ndcg=(5, 10), k_recall=10)
+    quantiles = statistics.quantiles(latencies, n=20) if len(latencies) > 1 else latencies * 19
+    return {
+        **{name: round(value, 4) for name, value in scores.items()},
+        "queries": len(run),
+        "profiles": len(loaded.profiles),
+        "embedding": embedding.key,
+        "latency_p50_ms": round(statistics.median(latencies), 2),
+        "latency_p95_ms": round(quantiles[18], 2),
+    }

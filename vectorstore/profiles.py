@@ -1,0 +1,214 @@
+"""Load expert profiles from CSV, JSON, JSONL or YAML with row-level error reports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from coach.errors import ProfileError
+from vectorstore.models import ExpertProfile
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_MAX_ROWS = 50_000
+MAX_EXTRA_FIELDS = 30
+KNOWN_FIELDS = frozenset(ExpertProfile.model_fields) - {"extra"}
+FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".yaml": "yaml", ".yml": "yaml"}
+
+
+@dataclass(frozen=True)
+class RowIssue:
+    """One rejected (or overridden) row: where it is and what is wrong."""
+
+    file: str
+    row: int
+    field: str
+    reason: str
+    kind: str = "rejected"
+    profile_id: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.row}"
+        return f"{where}: {self.field}: {self.reason}" if self.field else f"{where}: {self.reason}"
+
+
+@dataclass
+class LoadResult:
+    """The valid profiles of one or more files (last duplicate wins) and every issue found."""
+
+    profiles: list[ExpertProfile] = field(default_factory=list)
+    rejected: list[RowIssue] = field(default_factory=list)
+    duplicates: list[RowIssue] = field(default_factory=list)
+    rows_read: int = 0
+
+    def merge(self, other: LoadResult) -> None:
+        self.profiles.extend(other.profiles)
+        self.rejected.extend(other.rejected)
+        self.duplicates.extend(other.duplicates)
+        self.rows_read += other.rows_read
+        self.profiles, dups = _dedupe([(0, p) for p in self.profiles], "(all files)")
+        self.duplicates.extend(dups)
+
+
+def load_profiles(
+    path: str | Path,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_rows: int = DEFAULT_MAX_ROWS,
+    display_name: str | None = None,
+) -> LoadResult:
+    """Read one profile file; raise ProfileError when the file as a whole cannot be used."""
+    path = Path(path)
+    name = display_name or path.name
+    kind = FORMATS.get(path.suffix.lower())
+    if kind is None:
+        raise ProfileError(f"{name}: unsupported file type; use one of {', '.join(sorted(FORMATS))}")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ProfileError(f"{name}: cannot read the file ({exc.strerror})") from exc
+    if size > max_bytes:
+        raise ProfileError(
+            f"{name}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit; split the file"
+        )
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ProfileError(f"{name}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
+    return parse_profiles(text, kind, name=name, max_rows=max_rows)
+
+
+def parse_profiles(text: str, kind: str, *, name: str, max_rows: int = DEFAULT_MAX_ROWS) -> LoadResult:
+    """Parse profile text of one format ("csv", "json", "jsonl", "yaml")."""
+    rows = list(_rows(text, kind, name))
+    if len(rows) > max_rows:
+        raise ProfileError(f"{name}: {len(rows)} rows is over the limit of {max_rows}; split the file")
+    result = LoadResult(rows_read=len(rows))
+    valid: list[tuple[int, ExpertProfile]] = []
+    for row_number, raw in rows:
+        profile = _validate(raw, name, row_number, result.rejected)
+        if profile is not None:
+            valid.append((row_number, profile))
+    result.profiles, result.duplicates = _dedupe(valid, name)
+    return result
+
+
+def _rows(text: str, kind: str, name: str) -> Iterator[tuple[int, Any]]:
+    if kind == "csv":
+        yield from _csv_rows(text, name)
+    elif kind == "jsonl":
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                yield number, json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield number, _Unparsable(f"invalid JSON: {exc.msg} at column {exc.colno}")
+    else:
+        try:
+            data = json.loads(text) if kind == "json" else yaml.safe_load(text)
+        except (json.JSONDecodeError, yaml.YAMLError) as exc:
+            raise ProfileError(f"{name}: not valid {kind.upper()}: {exc}") from exc
+        if isinstance(data, dict) and isinstance(data.get("profiles"), list):
+            data = data["profiles"]
+        if not isinstance(data, list):
+            raise ProfileError(f"{name}: expected a list of profiles (or {{'profiles': [...]}})")
+        yield from enumerate(data, start=1)
+
+
+def _csv_rows(text: str, name: str) -> Iterator[tuple[int, Any]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [column.strip().lower() for column in next(reader)]
+    except StopIteration:
+        raise ProfileError(f"{name}: the file is empty") from None
+    except csv.Error as exc:
+        raise ProfileError(f"{name}: unreadable CSV header: {exc}") from exc
+    missing = {"id", "name"} - set(header)
+    if missing:
+        raise ProfileError(
+            f"{name}: missing required column(s) {', '.join(sorted(missing))}; the header must include id and name"
+        )
+    row_number = 1
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            row_number = reader.line_num
+            yield row_number, _Unparsable(f"malformed CSV: {exc}")
+            continue
+        row_number += 1
+        if not any(value.strip() for value in values):
+            continue
+        if len(values) > len(header):
+            yield row_number, _Unparsable(f"{len(values)} values but the header has {len(header)} columns")
+            continue
+        yield row_number, dict(zip(header, values, strict=False))
+
+
+@dataclass(frozen=True)
+class _Unparsable:
+    reason: str
+
+
+def _validate(raw: Any, name: str, row: int, issues: list[RowIssue]) -> ExpertProfile | None:
+    if isinstance(raw, _Unparsable):
+        issues.append(RowIssue(name, row, "", raw.reason))
+        return None
+    if not isinstance(raw, dict):
+        issues.append(RowIssue(name, row, "", f"expected an object with id and name, got {type(raw).__name__}"))
+        return None
+    known = {key: value for key, value in raw.items() if key in KNOWN_FIELDS}
+    extra = {str(key): value for key, value in raw.items() if key not in KNOWN_FIELDS and key != "extra"}
+    if isinstance(raw.get("extra"), dict):
+        extra.update(raw["extra"])
+    extra = {key: _as_text(value) for key, value in extra.items() if value not in (None, "")}
+    if len(extra) > MAX_EXTRA_FIELDS:
+        issues.append(RowIssue(name, row, "", f"{len(extra)} extra columns; at most {MAX_EXTRA_FIELDS}"))
+        return None
+    for key in ("id", "name"):
+        if isinstance(known.get(key), int | float):
+            known[key] = str(known[key])
+    try:
+        return ExpertProfile(**known, extra=extra)
+    except ValidationError as exc:
+        pid = str(known.get("id") or "")
+        for error in exc.errors():
+            field_name = ".".join(str(part) for part in error["loc"][:1]) or "row"
+            issues.append(RowIssue(name, row, field_name, _reason(error), profile_id=pid))
+        return None
+
+
+def _reason(error: Any) -> str:
+    if error["type"] == "missing":
+        return "required"
+    message = str(error["msg"])
+    return message.removeprefix("Value error, ")
+
+
+def _as_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)[:2000]
+
+
+def _dedupe(rows: list[tuple[int, ExpertProfile]], name: str) -> tuple[list[ExpertProfile], list[RowIssue]]:
+    latest: dict[str, ExpertProfile] = {}
+    seen: dict[str, list[int]] = {}
+    for row, profile in rows:
+        latest.pop(profile.id, None)  # re-insert so the last occurrence keeps its position
+        latest[profile.id] = profile
+        seen.setdefault(profile.id, []).append(row)
+    issues = [
+        RowIssue(name, where[-1], "id", f"id {pid!r} appears {len(where)} times; this last one wins", "duplicate")
+        for pid, where in seen.items()
+        if len(where) > 1
+    ]
+    return list(latest.values()), issues
