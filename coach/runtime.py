@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 
+from coach.breaker import CircuitBreaker
 from coach.config import EmbeddingKind, Settings
+from coach.models import Mode
+from coach.service import CoachService
 from vectorstore.embeddings import CoachEmbedding, OfflineEmbedding, OpenAICompatibleEmbedding
 from vectorstore.index import ExpertIndex, Progress
 from vectorstore.profiles import load_profiles
@@ -16,7 +19,10 @@ def build_embedding(settings: Settings) -> CoachEmbedding:
     if settings.embedding is EmbeddingKind.openai:
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
         return OpenAICompatibleEmbedding(
-            model=settings.embedding_model, base_url=settings.openai_base_url, api_key=key, timeout=settings.llm_timeout
+            model=settings.embedding_model,
+            base_url=settings.openai_base_url,
+            api_key=key,
+            timeout=settings.llm_timeout,
         )
     return OfflineEmbedding()
 
@@ -29,3 +35,24 @@ def open_index(settings: Settings, *, seed: bool = True, progress: Progress | No
         log.info("indexing %d sample profiles from %s", len(result.profiles), settings.sample_profiles)
         index.upsert(result.profiles, progress=progress)
     return index
+
+
+def build_service(settings: Settings, index: ExpertIndex) -> CoachService:
+    """The coach with the LLM engine when one is configured, else offline only."""
+    from coach.llm import build_chat_model
+    from coach.llm_engine import LLMEngine
+
+    chat_model = build_chat_model(settings)
+    llm = None
+    if chat_model is not None:
+        llm = LLMEngine(
+            chat_model, settings.prompts_dir, breaker=CircuitBreaker(cooldown_s=settings.breaker_cooldown)
+        )
+    return CoachService(index=index, llm=llm)
+
+
+def mode_label(settings: Settings) -> str:
+    """What the UI badge says: 'LLM: <model>' or 'Offline coach'."""
+    from coach.llm import describe
+
+    return describe(settings) if settings.mode is Mode.llm else "Offline coach"

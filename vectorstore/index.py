@@ -114,6 +114,10 @@ class ExpertIndex:
     def profiles(self) -> list[ExpertProfile]:
         return list(self._profiles.values())
 
+    def raw_collection(self) -> ChromaCollection:
+        """The live Chroma collection, for benchmarks that compare against a bare query."""
+        return self._collection
+
     def facets(self) -> dict[str, list[str]]:
         """Distinct locations, departments and languages, for filter pickers."""
         return self._filters.facets()

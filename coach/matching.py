@@ -1,0 +1,112 @@
+"""Learning question to people: search, grounding, and a connector when nobody fits well."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from coach.models import Connector, LearningQuestion, QuestionMatches
+from vectorstore.index import ExpertIndex
+from vectorstore.models import Availability, ExpertMatch, ExpertProfile, SearchFilters
+
+CONNECTOR_TITLE = re.compile(
+    r"\b(chief of staff|head|director|vp|vice president|chief|lead|manager|partner)\b", re.IGNORECASE
+)
+_SENIORITY = (
+    "chief of staff",
+    "head",
+    "vp",
+    "vice president",
+    "director",
+    "chief",
+    "lead",
+    "manager",
+    "partner",
+)
+RRF_K = 60
+
+
+def search_question(
+    index: ExpertIndex, question: LearningQuestion, k: int, filters: SearchFilters | None = None
+) -> list[ExpertMatch]:
+    """Search with the question and, when it differs, its rewritten query; fuse by reciprocal rank."""
+    queries = [question.text]
+    if question.search_query and question.search_query.strip().lower() != question.text.strip().lower():
+        queries.append(question.search_query)
+    runs = [index.search(q, k=max(k, 10), filters=filters) for q in queries]
+    if len(runs) == 1:
+        return runs[0][:k]
+    fused: dict[str, float] = {}
+    best: dict[str, ExpertMatch] = {}
+    for run in runs:
+        for rank, match in enumerate(run):
+            pid = match.profile.id
+            fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + rank + 1)
+            if pid not in best or len(match.evidence) > len(best[pid].evidence):
+                best[pid] = match
+    order = sorted(fused, key=lambda pid: -fused[pid])[:k]
+    top = fused[order[0]] if order else 1.0
+    return [best[pid].model_copy(update={"score": round(fused[pid] / top, 4)}) for pid in order]
+
+
+def match_question(
+    index: ExpertIndex, question: LearningQuestion, *, k: int = 3, filters: SearchFilters | None = None
+) -> QuestionMatches:
+    """The people to ask; unavailable people never come first; a connector when nobody fits well."""
+    found = search_question(index, question, k=k + 3, filters=filters)
+    ordered = sorted(found, key=lambda m: m.profile.availability is Availability.unavailable)[:k]
+    fits = [m for m in ordered if m.evidence and m.profile.availability is not Availability.unavailable]
+    connector = None if fits else find_connector(index, question, found)
+    return QuestionMatches(question=question, matches=ordered, connector=connector, nobody_fits=not fits)
+
+
+def find_connector(
+    index: ExpertIndex, question: LearningQuestion, near: Sequence[ExpertMatch]
+) -> Connector | None:
+    """Someone senior and reachable, ideally in the department of the nearest matches, who knows who knows."""
+    departments = Counter(m.profile.department for m in near if m.profile.department)
+    candidates = [
+        p for p in index.profiles() if p.availability is not Availability.unavailable and _is_connector(p)
+    ]
+    if not candidates:
+        return None
+    nearest = [d for d, _ in departments.most_common()]
+
+    def rank(profile: ExpertProfile) -> tuple[int, int, str]:
+        place = nearest.index(profile.department) if profile.department in nearest else len(nearest)
+        return (place, _seniority(profile), profile.id)
+
+    chosen = min(candidates, key=rank)
+    topic = _topic(question.text)
+    where = f"in {chosen.department}" if chosen.department else "here"
+    return Connector(
+        profile=chosen,
+        ask=f"Who could teach me {topic}?",
+        reason=f"{chosen.title or 'Senior colleague'} {where}: likely knows who owns this",
+    )
+
+
+def _is_connector(profile: ExpertProfile) -> bool:
+    text = f"{profile.title} {profile.bio}".lower()
+    return bool(CONNECTOR_TITLE.search(profile.title)) or "who owns what" in text or "knows who" in text
+
+
+def _seniority(profile: ExpertProfile) -> int:
+    text = f"{profile.title} {profile.bio}".lower()
+    if "who owns what" in text or "knows who" in text:
+        return -1
+    title = profile.title.lower()
+    return next((i for i, word in enumerate(_SENIORITY) if word in title), len(_SENIORITY))
+
+
+def _topic(question: str) -> str:
+    text = question.strip().rstrip("?").strip()
+    text = re.sub(
+        r"^(what|how|which|why|who|when|where)\b\s*(do|does|did|is|are|should|can|could|would|will)?\s*",
+        "",
+        text,
+        flags=re.IGNORECASE,
+    )
+    text = re.sub(r"^(i|we|you)\s+", "", text, flags=re.IGNORECASE)
+    return f"about {text}" if text else "about this"

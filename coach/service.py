@@ -1,0 +1,175 @@
+"""CoachService: the whole flow behind the CLI and the UI, with LLM-to-offline fallback."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypeVar
+
+from coach.agenda import agenda_with_renderings
+from coach.engine import Engine, OfflineEngine
+from coach.errors import CoachInputError, LLMUnavailable
+from coach.matching import match_question
+from coach.models import (
+    MAX_QUESTIONS,
+    MAX_WISH_CHARS,
+    Agenda,
+    Channel,
+    Clarification,
+    IntroMessage,
+    LearningQuestion,
+    Mode,
+    QuestionMatches,
+    Tone,
+)
+from vectorstore.index import ExpertIndex
+from vectorstore.models import ExpertProfile, FieldEvidence, SearchFilters
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """A clarifying question or learning questions, and which engine produced it."""
+
+    mode: Mode
+    fallback: str | None
+    clarification: Clarification | None = None
+    questions: list[LearningQuestion] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class IntroResult:
+    message: IntroMessage
+    mode: Mode
+    fallback: str | None
+
+
+@dataclass(frozen=True)
+class FlowResult:
+    """`coach ask`: questions with matches, then agenda and intro for the top match of question 1."""
+
+    step: StepResult
+    matches: list[QuestionMatches]
+    agenda: Agenda | None
+    intro: IntroResult | None
+
+
+@dataclass(frozen=True)
+class CoachService:
+    """Explicit dependencies: the index, the offline engine, and optionally an LLM engine."""
+
+    index: ExpertIndex
+    llm: Engine | None = None
+    offline: Engine = field(default_factory=OfflineEngine)
+
+    @property
+    def mode(self) -> Mode:
+        return Mode.llm if self.llm is not None else Mode.offline
+
+    def step(self, wish: str, answers: Sequence[str] = ()) -> StepResult:
+        """Clarify (at most twice) or produce 3-5 learning questions."""
+        wish = _checked(wish, "wish")
+        answers = [_checked(a, "answer") for a in answers]
+        outcome, mode, fallback = self._run(lambda engine: engine.next_step(wish, answers))
+        if isinstance(outcome, Clarification):
+            return StepResult(mode=mode, fallback=fallback, clarification=outcome)
+        return StepResult(mode=mode, fallback=fallback, questions=list(outcome)[:MAX_QUESTIONS])
+
+    def match(
+        self, questions: Sequence[LearningQuestion], *, k: int = 3, filters: SearchFilters | None = None
+    ) -> list[QuestionMatches]:
+        if len(questions) > MAX_QUESTIONS:
+            raise CoachInputError(f"At most {MAX_QUESTIONS} questions at a time; drop a few and try again.")
+        return [match_question(self.index, q, k=k, filters=filters) for q in questions]
+
+    def expert(self, expert_id: str) -> ExpertProfile:
+        """A profile from the index; names and contacts only ever come from here."""
+        profile = self.index.get(expert_id)
+        if profile is None:
+            raise CoachInputError(
+                f"No expert with id {expert_id!r} in the index; search first, then pick one."
+            )
+        return profile
+
+    def agenda(
+        self,
+        expert_id: str,
+        questions: Sequence[str],
+        *,
+        minutes: int = 20,
+        start: datetime | None = None,
+        tz: str = "UTC",
+        requester: str = "",
+    ) -> Agenda:
+        return agenda_with_renderings(
+            self.expert(expert_id), questions, minutes=minutes, start=start, tz=tz, requester=requester
+        )
+
+    def intro(
+        self,
+        expert_id: str,
+        questions: Sequence[str],
+        *,
+        channel: Channel = Channel.email,
+        tone: Tone = Tone.warm,
+        requester_name: str = "",
+        requester_context: str = "",
+        evidence: Sequence[FieldEvidence] = (),
+        minutes: int = 20,
+    ) -> IntroResult:
+        expert = self.expert(expert_id)
+        message, mode, fallback = self._run(
+            lambda engine: engine.draft_intro(
+                expert,
+                questions,
+                channel=channel,
+                tone=tone,
+                requester_name=requester_name,
+                requester_context=requester_context,
+                evidence=evidence,
+                minutes=minutes,
+            )
+        )
+        return IntroResult(message=message, mode=mode, fallback=fallback)
+
+    def ask(
+        self, wish: str, answers: Sequence[str] = (), *, filters: SearchFilters | None = None
+    ) -> FlowResult:
+        """The whole flow without interaction: unanswered clarifications take the best reading."""
+        step = self.step(wish, answers)
+        given = list(answers)
+        while step.clarification is not None and len(given) < 2:
+            given.append(step.clarification.choices[0])
+            step = self.step(wish, given)
+        if step.clarification is not None:  # engines must proceed after two answers; be defensive
+            raise CoachInputError("The coach kept asking; add a domain or goal to the wish.")
+        matches = self.match(step.questions, filters=filters)
+        first = matches[0] if matches else None
+        top = first.matches[0] if first and first.matches else None
+        if first is None or top is None:
+            return FlowResult(step=step, matches=matches, agenda=None, intro=None)
+        agenda = self.agenda(top.profile.id, [first.question.text])
+        intro = self.intro(top.profile.id, [first.question.text], evidence=top.evidence)
+        return FlowResult(step=step, matches=matches, agenda=agenda, intro=intro)
+
+    def _run(self, call: Callable[[Engine], T]) -> tuple[T, Mode, str | None]:
+        if self.llm is None:
+            return call(self.offline), Mode.offline, None
+        try:
+            return call(self.llm), Mode.llm, None
+        except LLMUnavailable as exc:
+            log.warning("LLM unavailable, using the offline coach: %s", exc)
+            return call(self.offline), Mode.offline, str(exc)
+
+
+def _checked(text: str, what: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise CoachInputError(f"The {what} is empty: type a few words about what you want to learn.")
+    if len(text) > MAX_WISH_CHARS:
+        raise CoachInputError(f"The {what} has {len(text)} characters; keep it under {MAX_WISH_CHARS}.")
+    return text
