@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from coach.breaker import CircuitBreaker
 from coach.config import EmbeddingKind, Settings
 from coach.models import Mode
 from coach.service import CoachService
@@ -39,6 +38,7 @@ def open_index(settings: Settings, *, seed: bool = True, progress: Progress | No
 
 def build_service(settings: Settings, index: ExpertIndex) -> CoachService:
     """The coach with the LLM engine when one is configured, else offline only."""
+    from coach.breaker import CircuitBreaker
     from coach.llm import build_chat_model
     from coach.llm_engine import LLMEngine
 
