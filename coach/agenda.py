@@ -1,0 +1,321 @@
+"""The time-boxed coffee-chat agenda, rendered as Markdown, plain text and an iCalendar invite."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from icalendar import Calendar, Event, vCalAddress
+
+from coach.errors import CoachInputError
+from coach.models import MAX_QUESTIONS, Agenda, AgendaItem
+from vectorstore.models import ExpertProfile
+
+MAX_QUESTION_CHARS = 400
+MIN_QUESTION_MINUTES = 2
+REFERRAL_QUESTION = "What should I read to go deeper, and who else should I talk to?"
+PRODID = "-//question-coach//coffee-chat agenda//EN"
+UID_DOMAIN = "question-coach"
+_UID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_DNS, UID_DOMAIN)
+_EMAIL = re.compile(r"^[^@\s<>()\[\]\",;:\\]+@[^@\s<>()\[\]\",;:\\]+\.[^@\s<>()\[\]\",;:\\]+$")
+# `&`, `<` and `>` become entities because some Markdown renderers do not honour `\<`.
+_HTML_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_MD_INLINE = re.compile(r"([\\`*_{}\[\]()!|~#])")
+_MD_LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])")
+_CLAUSE_BREAK = re.compile(r"\s*(?:[:;?!]|,\s|\s[-–—]\s)\s*")
+_AUXILIARIES_TEXT = "do does did is are was were should can could would will might must has have had"
+_AUXILIARIES = frozenset(_AUXILIARIES_TEXT.split())
+
+
+@dataclass(frozen=True)
+class _Timing:
+    """The fixed parts of a chat of one length; what is left is shared by the questions."""
+
+    opening: int
+    referral: int
+    wrap_up: int
+
+    @property
+    def overhead(self) -> int:
+        return self.opening + self.referral + self.wrap_up
+
+
+# 20 minutes gives 2 + 11 (for the questions) + 4 + 3, the example in PRODUCT.md.
+TIMINGS: dict[int, _Timing] = {
+    15: _Timing(opening=2, referral=2, wrap_up=2),
+    20: _Timing(opening=2, referral=4, wrap_up=3),
+    30: _Timing(opening=2, referral=5, wrap_up=3),
+}
+
+
+def max_questions(minutes: int) -> int:
+    """How many questions fit a chat of this length at two minutes each at least."""
+    timing = _timing(minutes)
+    return min(MAX_QUESTIONS, (minutes - timing.overhead) // MIN_QUESTION_MINUTES)
+
+
+def build_agenda(
+    expert: ExpertProfile,
+    questions: Sequence[str],
+    minutes: int = 20,
+    *,
+    start: datetime | None = None,
+    requester: str = "",
+) -> Agenda:
+    """Time-box a chat: opening, each question in order, the referral question, thanks and next step."""
+    timing = _timing(minutes)
+    cleaned = _clean_questions(questions)
+    limit = max_questions(minutes)
+    if len(cleaned) > limit:
+        longer = [m for m in sorted(TIMINGS) if max_questions(m) >= len(cleaned)]
+        advice = f", or choose a {longer[0]}-minute chat" if longer else ""
+        raise CoachInputError(
+            f"{len(cleaned)} questions do not fit a {minutes}-minute chat (at most {limit} with "
+            f"{MIN_QUESTION_MINUTES} minutes each): pick the {limit} that matter most{advice}."
+        )
+    first_name = first_name_of(expert.name)
+    who = single_line(requester)
+    opening = f"I'm {who}; why I asked {first_name} in particular." if who else f"Why I asked {first_name}."
+    items = [AgendaItem(minutes=timing.opening, title="Who I am and why I asked", detail=opening)]
+    shares = _share(minutes - timing.overhead, len(cleaned))
+    items += [
+        AgendaItem(minutes=share, title=f"Question {number}", detail=question)
+        for number, (share, question) in enumerate(zip(shares, cleaned, strict=True), start=1)
+    ]
+    items.append(AgendaItem(minutes=timing.referral, title="Going deeper", detail=REFERRAL_QUESTION))
+    items.append(
+        AgendaItem(
+            minutes=timing.wrap_up,
+            title="Thanks and next step",
+            detail=f"Thank {first_name}; offer to share what I learn and follow up on any pointers.",
+        )
+    )
+    return Agenda(expert=expert, questions=cleaned, minutes=minutes, items=items, start=start)
+
+
+def agenda_with_renderings(
+    expert: ExpertProfile,
+    questions: Sequence[str],
+    minutes: int = 20,
+    *,
+    start: datetime | None = None,
+    tz: str | None = None,
+    requester: str = "",
+    organizer_email: str = "",
+    now: datetime | None = None,
+) -> Agenda:
+    """Build the agenda with `.markdown` filled, and `.ics` too when a start time is given."""
+    if start is not None:
+        zone_name = tz or getattr(start.tzinfo, "key", None)
+        if zone_name is None:
+            raise CoachInputError("A start time needs a time zone: pass tz, e.g. tz='Europe/London'.")
+        start = _localise(start, zone_name)
+    agenda = build_agenda(expert, questions, minutes, start=start, requester=requester)
+    markdown = render_markdown(agenda)
+    if start is None:
+        return agenda.model_copy(update={"markdown": markdown})
+    ics = render_ics(agenda, start=start, tz=str(zone_name), organizer_email=organizer_email, now=now)
+    return agenda.model_copy(update={"markdown": markdown, "ics": ics})
+
+
+def render_markdown(agenda: Agenda) -> str:
+    """A Markdown agenda; every profile- or user-derived string is escaped so it renders as text."""
+    expert = agenda.expert
+    lines = [f"# Coffee chat with {escape_markdown(expert.name)}", ""]
+    if expert.title:
+        lines += [f"*{escape_markdown(expert.title)}*", ""]
+    when = f"**{agenda.minutes} minutes**"
+    if agenda.start is not None:
+        when += f" · {escape_markdown(_format_start(agenda.start))}"
+    lines += [when, ""]
+    for span, item in zip(_spans(agenda), agenda.items, strict=True):
+        lines.append(f"- **{span}** · **{escape_markdown(item.title)}** ({item.minutes} min)")
+        if item.detail:
+            lines.append(f"  {escape_markdown(item.detail)}")
+    return "\n".join(lines) + "\n"
+
+
+def render_text(agenda: Agenda) -> str:
+    """The agenda as plain text, as used for the calendar invite's description."""
+    expert = agenda.expert
+    header = f"Coffee chat with {single_line(expert.name)}"
+    if expert.title:
+        header += f" ({single_line(expert.title)})"
+    lines = [header, f"{agenda.minutes} minutes", ""]
+    for span, item in zip(_spans(agenda), agenda.items, strict=True):
+        lines.append(f"{span}  {item.title}")
+        if item.detail:
+            lines.append(f"    {item.detail}")
+    return "\n".join(lines)
+
+
+def render_ics(
+    agenda: Agenda,
+    *,
+    start: datetime,
+    tz: str,
+    organizer_email: str = "",
+    now: datetime | None = None,
+) -> str:
+    """An RFC 5545 calendar with one event and its VTIMEZONE; a naive `start` is read in `tz`."""
+    local_start = _localise(start, tz)
+    stamp = now or datetime.now(UTC)
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    uid = event_uid(agenda, local_start)
+    event = Event.new(
+        uid=uid,
+        stamp=stamp.astimezone(UTC),
+        start=local_start,
+        end=local_start + timedelta(minutes=agenda.minutes),
+        summary=f"Coffee chat with {single_line(agenda.expert.name)}: {topic_of(agenda.questions[0])}",
+        description=render_text(agenda),
+    )
+    if organizer_email:
+        if not _EMAIL.match(organizer_email):
+            raise CoachInputError(
+                f"Organizer email {organizer_email!r} is not a plain address like alex@example.com."
+            )
+        event.add("organizer", vCalAddress(f"mailto:{organizer_email}"))
+    # The profile email is untrusted: an address with odd characters is left out, not passed through.
+    if _EMAIL.match(agenda.expert.email):
+        attendee = vCalAddress(f"mailto:{agenda.expert.email}")
+        attendee.params["CN"] = single_line(agenda.expert.name)
+        attendee.params["ROLE"] = "REQ-PARTICIPANT"
+        attendee.params["PARTSTAT"] = "NEEDS-ACTION"
+        attendee.params["RSVP"] = "TRUE"
+        event.add("attendee", attendee)
+    # Without a uid, Calendar.new makes a random one and the same input would give different files.
+    calendar = Calendar.new(prodid=PRODID, uid=uid, subcomponents=[event])
+    # Covering the event's year is enough, and keeps the VTIMEZONE a few lines long.
+    day = local_start.date()
+    calendar.add_missing_timezones(first_date=day - timedelta(days=366), last_date=day + timedelta(days=366))
+    return calendar.to_ical().decode("utf-8")
+
+
+def event_uid(agenda: Agenda, start: datetime) -> str:
+    """A UID that is the same for the same expert, start instant and questions, so re-imports update."""
+    instant = start.astimezone(UTC).isoformat() if start.tzinfo else start.isoformat()
+    key = "\n".join([agenda.expert.id, instant, *agenda.questions])
+    return f"{uuid.uuid5(_UID_NAMESPACE, key)}@{UID_DOMAIN}"
+
+
+def escape_markdown(text: str) -> str:
+    """Inline text that renders literally in Markdown and HTML: no tags, links, images or emphasis."""
+    text = single_line(text)
+    text = "".join(_HTML_ENTITIES.get(char, char) for char in text)
+    text = _MD_INLINE.sub(r"\\\1", text)
+    return _MD_LINE_START.sub(r"\1\\\2", text)
+
+
+def single_line(text: str) -> str:
+    """Collapse all whitespace, including newlines, into single spaces."""
+    return " ".join(text.split())
+
+
+def first_name_of(name: str) -> str:
+    """The first word of the profile's name, without surrounding punctuation."""
+    words = single_line(name).split(" ")
+    honorifics = {"dr", "prof", "mr", "mrs", "ms", "mx", "sir", "dame"}
+    if len(words) > 1 and words[0].rstrip(".").lower() in honorifics:
+        words = words[1:]
+    first = words[0].strip(".,;:!?\"'()")
+    return (first or words[0])[:40]
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut text to at most `limit` characters at a word boundary, ending with an ellipsis if cut."""
+    text = single_line(text)
+    if len(text) <= limit:
+        return text
+    cut = text[: max(limit - 1, 1)]
+    if " " in cut and cut.rfind(" ") > limit // 2:
+        cut = cut[: cut.rfind(" ")]
+    return cut.rstrip(" ,;:-–—") + "…"
+
+
+def shorten_question(question: str, limit: int) -> str:
+    """Fit a question in `limit` characters, preferring to keep whole leading clauses."""
+    question = single_line(question)
+    if len(question) <= limit:
+        return question
+    mark = "?" if question.endswith("?") else ""
+    ends = [m.start() for m in _CLAUSE_BREAK.finditer(question) if 20 <= m.start() <= limit - len(mark)]
+    if ends:
+        return question[: ends[-1]].rstrip() + mark
+    return shorten(question.rstrip("?"), limit - len(mark)) + mark
+
+
+def topic_of(question: str, limit: int = 60) -> str:
+    """A short topic phrase for a subject line: "Which metrics does X watch?" gives "metrics"."""
+    clause = _CLAUSE_BREAK.split(single_line(question), maxsplit=1)[0].strip() or single_line(question)
+    words = clause.split(" ")
+    if words[0].lower() in {"which", "what"}:
+        aux = next((i for i, word in enumerate(words) if word.lower() in _AUXILIARIES), None)
+        if aux is not None and 1 < aux <= 6:
+            words = words[1:aux]
+    if len(words[0]) > 1 and not words[0].isupper():
+        words[0] = words[0][0].lower() + words[0][1:]
+    return shorten(" ".join(words), limit)
+
+
+def _timing(minutes: int) -> _Timing:
+    if minutes not in TIMINGS:
+        lengths = ", ".join(str(m) for m in sorted(TIMINGS))
+        raise CoachInputError(f"A coffee chat lasts {lengths} minutes, not {minutes}: pick one of those.")
+    return TIMINGS[minutes]
+
+
+def _clean_questions(questions: Sequence[str]) -> list[str]:
+    if isinstance(questions, str):
+        raise CoachInputError("Pass the questions as a list of strings, not one string.")
+    cleaned = [single_line(question) for question in questions]
+    if not cleaned or len(cleaned) > MAX_QUESTIONS:
+        raise CoachInputError(f"An agenda needs 1 to {MAX_QUESTIONS} questions, got {len(cleaned)}.")
+    for number, question in enumerate(cleaned, start=1):
+        if not question:
+            raise CoachInputError(f"Question {number} is empty: write it out or remove it.")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise CoachInputError(
+                f"Question {number} has {len(question)} characters; keep it under {MAX_QUESTION_CHARS} "
+                "so it can be answered in a few minutes."
+            )
+    return cleaned
+
+
+def _share(total: int, count: int) -> list[int]:
+    # Spare minutes go to the later questions, which build on the earlier answers (5 + 6 in PRODUCT.md).
+    base, spare = divmod(total, count)
+    return [base + (1 if index >= count - spare else 0) for index in range(count)]
+
+
+def _spans(agenda: Agenda) -> list[str]:
+    spans: list[str] = []
+    offset = 0
+    for item in agenda.items:
+        spans.append(f"{_clock(offset)}-{_clock(offset + item.minutes)}")
+        offset += item.minutes
+    return spans
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def _localise(start: datetime, tz: str) -> datetime:
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise CoachInputError(
+            f"Unknown time zone {tz!r}: use an IANA name such as 'Europe/London' or 'America/New_York'."
+        ) from error
+    return start.replace(tzinfo=zone) if start.tzinfo is None else start.astimezone(zone)
+
+
+def _format_start(start: datetime) -> str:
+    zone = getattr(start.tzinfo, "key", None) or start.tzname() or ""
+    return f"{start:%A} {start.day} {start:%B %Y, %H:%M} {zone}".rstrip()
