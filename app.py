@@ -6,8 +6,8 @@ import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from coach.config import load_settings  # noqa: E402
-from coach.runtime import build_service, mode_label, open_index  # noqa: E402
+from coach.config import load_settings
+from coach.runtime import build_service, mode_label, open_index, open_journal
 
 
 def main() -> None:
@@ -16,7 +16,7 @@ def main() -> None:
     settings = load_settings()
     settings.check_exposure()
     index = open_index(settings)
-    service = build_service(settings, index)
+    service = build_service(settings, index, open_journal(settings))
     launch(build_ui(service, settings, mode_label(settings)), settings)
 
 

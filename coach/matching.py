@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from coach.models import Connector, LearningQuestion, QuestionMatches
 from vectorstore.index import ExpertIndex
@@ -25,6 +26,10 @@ _SENIORITY = (
     "partner",
 )
 RRF_K = 60
+RecentAsks = Callable[[Sequence[str]], Mapping[str, int]]
+DEFAULT_CAPACITY = 4  # intro requests per expert per 30 days when the profile sets no max_chats_per_month
+COMPARABLE = 0.6  # matches scoring at least this share of the best one count as comparably good
+LOAD_WEIGHT = 1.0  # a fully booked expert's score counts half
 
 
 def search_question(
@@ -50,12 +55,58 @@ def search_question(
     return [best[pid].model_copy(update={"score": round(fused[pid] / top, 4)}) for pid in order]
 
 
+@dataclass(frozen=True)
+class Load:
+    """Recent intro requests per expert (from the journal's intro log), to spread asks across people."""
+
+    recent: Mapping[str, int] = field(default_factory=dict)
+    default_capacity: int = DEFAULT_CAPACITY
+
+    def pressure(self, profile: ExpertProfile) -> float:
+        """Recent asks as a share of monthly capacity: 0 when nobody asked, 1 when it is used up, then more."""
+        asked = self.recent.get(profile.id, 0)
+        capacity = profile.max_chats_per_month if profile.max_chats_per_month is not None else self.default_capacity
+        return asked / max(capacity, 0.5)
+
+
+def balance(matches: Sequence[ExpertMatch], load: Load) -> list[ExpertMatch]:
+    """Among comparably good matches, prefer people who were asked less; say so when the order changes."""
+    if not matches:
+        return []
+    top = max(m.score for m in matches) or 1.0
+
+    def adjusted(match: ExpertMatch) -> float:
+        comparable = match.score >= COMPARABLE * top
+        pressure = load.pressure(match.profile) if comparable else 0.0
+        return match.score / (1.0 + LOAD_WEIGHT * pressure)
+
+    before = [m.profile.id for m in matches]
+    ordered = sorted(matches, key=lambda m: (m.profile.availability is Availability.unavailable, -adjusted(m)))
+    result = []
+    for position, match in enumerate(ordered):
+        asked = load.recent.get(match.profile.id, 0)
+        moved = before.index(match.profile.id) - position
+        note = None
+        if moved < 0 and asked:
+            note = f"moved down: asked {asked} times in the last 30 days; spreading requests"
+        elif moved > 0 and any(load.recent.get(pid, 0) for pid in before[:position + moved]):
+            note = "moved up: a comparable expert is already getting many requests"
+        result.append(match.model_copy(update={"notes": [*match.notes, note]}) if note else match)
+    return result
+
+
 def match_question(
-    index: ExpertIndex, question: LearningQuestion, *, k: int = 3, filters: SearchFilters | None = None
+    index: ExpertIndex,
+    question: LearningQuestion,
+    *,
+    k: int = 3,
+    filters: SearchFilters | None = None,
+    recent_asks: RecentAsks | None = None,
 ) -> QuestionMatches:
     """The people to ask; unavailable people never come first; a connector when nobody fits well."""
     found = search_question(index, question, k=k + 3, filters=filters)
-    ordered = sorted(found, key=lambda m: m.profile.availability is Availability.unavailable)[:k]
+    load = Load(recent_asks([m.profile.id for m in found]) if recent_asks else {})
+    ordered = balance(found, load)[:k]
     fits = [m for m in ordered if m.evidence and m.profile.availability is not Availability.unavailable]
     connector = None if fits else find_connector(index, question, found)
     return QuestionMatches(question=question, matches=ordered, connector=connector, nobody_fits=not fits)

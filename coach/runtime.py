@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from coach.config import EmbeddingKind, Settings
+from coach.journal import Journal
 from coach.models import Mode
 from coach.service import CoachService
 from vectorstore.embeddings import CoachEmbedding, OfflineEmbedding, OpenAICompatibleEmbedding
@@ -36,7 +37,12 @@ def open_index(settings: Settings, *, seed: bool = True, progress: Progress | No
     return index
 
 
-def build_service(settings: Settings, index: ExpertIndex) -> CoachService:
+def open_journal(settings: Settings) -> Journal:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return Journal.open(settings.journal_path)
+
+
+def build_service(settings: Settings, index: ExpertIndex, journal: Journal | None = None) -> CoachService:
     """The coach with the LLM engine when one is configured, else offline only."""
     from coach.breaker import CircuitBreaker
     from coach.llm import build_chat_model
@@ -48,7 +54,7 @@ def build_service(settings: Settings, index: ExpertIndex) -> CoachService:
         llm = LLMEngine(
             chat_model, settings.prompts_dir, breaker=CircuitBreaker(cooldown_s=settings.breaker_cooldown)
         )
-    return CoachService(index=index, llm=llm)
+    return CoachService(index=index, llm=llm, journal=journal)
 
 
 def mode_label(settings: Settings) -> str:

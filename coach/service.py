@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from coach.agenda import agenda_with_renderings
 from coach.engine import Engine, OfflineEngine
 from coach.errors import CoachInputError, LLMUnavailable
+from coach.intro import follow_up_message
+from coach.journal import Journal
 from coach.matching import match_question
 from coach.models import (
     MAX_QUESTIONS,
@@ -24,11 +26,13 @@ from coach.models import (
     QuestionMatches,
     Tone,
 )
+from coach.whatnext import NextQuestionWriter, Suggestion, suggest_next
 from vectorstore.index import ExpertIndex
 from vectorstore.models import ExpertProfile, FieldEvidence, SearchFilters
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+LOAD_WINDOW = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,13 @@ class CoachService:
     index: ExpertIndex
     llm: Engine | None = None
     offline: Engine = field(default_factory=OfflineEngine)
+    journal: Journal | None = None
+
+    def recent_asks(self, expert_ids: Sequence[str]) -> dict[str, int]:
+        """Intro messages generated per expert in the last 30 days, across all users of this instance."""
+        if self.journal is None:
+            return {}
+        return self.journal.count_intros(expert_ids, since=datetime.now(UTC) - LOAD_WINDOW)
 
     @property
     def mode(self) -> Mode:
@@ -84,7 +95,9 @@ class CoachService:
     ) -> list[QuestionMatches]:
         if len(questions) > MAX_QUESTIONS:
             raise CoachInputError(f"At most {MAX_QUESTIONS} questions at a time; drop a few and try again.")
-        return [match_question(self.index, q, k=k, filters=filters) for q in questions]
+        return [
+            match_question(self.index, q, k=k, filters=filters, recent_asks=self.recent_asks) for q in questions
+        ]
 
     def expert(self, expert_id: str) -> ExpertProfile:
         """A profile from the index; names and contacts only ever come from here."""
@@ -120,7 +133,9 @@ class CoachService:
         requester_context: str = "",
         evidence: Sequence[FieldEvidence] = (),
         minutes: int = 20,
+        user_id: str = "local",
     ) -> IntroResult:
+        """Draft the message and count it, so later matching spreads requests across experts."""
         expert = self.expert(expert_id)
         message, mode, fallback = self._run(
             lambda engine: engine.draft_intro(
@@ -134,7 +149,31 @@ class CoachService:
                 minutes=minutes,
             )
         )
+        if self.journal is not None:
+            self.journal.log_intro(user_id, expert.id)
         return IntroResult(message=message, mode=mode, fallback=fallback)
+
+    def follow_up(
+        self,
+        expert_id: str,
+        takeaway: str,
+        referral_name: str | None = None,
+        *,
+        channel: Channel = Channel.email,
+        tone: Tone = Tone.warm,
+        requester_name: str = "",
+    ) -> IntroMessage:
+        """A thank-you after a chat that names a takeaway and, where given, the referral."""
+        return follow_up_message(
+            self.expert(expert_id), takeaway, referral_name, channel, tone, requester_name=requester_name
+        )
+
+    def what_next(self, user_id: str = "local") -> list[Suggestion]:
+        """Next-question suggestions from the journal; LLM ideas when an LLM is configured."""
+        if self.journal is None:
+            return []
+        writer = self.llm if isinstance(self.llm, NextQuestionWriter) else None
+        return suggest_next(self.journal, user_id, self.index, writer)
 
     def ask(
         self, wish: str, answers: Sequence[str] = (), *, filters: SearchFilters | None = None

@@ -114,6 +114,7 @@ class ExpertMatch(BaseModel):
     profile: ExpertProfile
     score: float
     evidence: list[FieldEvidence] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
 
     @property
     def why(self) -> str:
