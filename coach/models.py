@@ -126,7 +126,9 @@ class IntroMessage(BaseModel):
 
 MAX_JOURNAL_TEXT = 4_000
 
-JournalText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_JOURNAL_TEXT)]
+JournalText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_JOURNAL_TEXT)
+]
 JournalNote = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_JOURNAL_TEXT)]
 ExpertId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
@@ -246,14 +248,20 @@ class Referral(BaseModel):
     status: ReferralStatus = ReferralStatus.suggested
     created_at: datetime
 
+    @model_validator(mode="after")
+    def _someone(self) -> Referral:
+        if self.expert_id is None and not self.name:
+            raise ValueError("a referral needs an expert_id from the index or a person's name")
+        return self
+
 
 class TimelineKind(StrEnum):
     wish = "wish"
     question = "question"
-    question_answered = "question_answered"
     chat_planned = "chat_planned"
     chat_done = "chat_done"
     chat_cancelled = "chat_cancelled"
+    question_answered = "question_answered"
     takeaway = "takeaway"
     referral = "referral"
 
@@ -268,3 +276,4 @@ class TimelineEvent(BaseModel):
     entry_id: int
     text: str
     detail: str = ""
+    chat_id: int | None = None
