@@ -1,0 +1,168 @@
+"""Hybrid ranking: BM25 over stems and lexicon concepts, fused with the dense neighbours from Chroma."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from vectorstore.analysis import analyze
+from vectorstore.concepts import ConceptLexicon, default_lexicon
+from vectorstore.constraints import QueryConstraints, detect, satisfies_language, satisfies_location
+from vectorstore.lexical import BM25Index
+from vectorstore.models import ExpertProfile, FieldEvidence
+
+QUERY_CACHE_SIZE = 256  # explain() re-reads the question once per result
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    """The knobs of the hybrid ranker; defaults are the tuned values documented in docs/retrieval.md."""
+
+    use_concepts: bool = True
+    concept_weight: float = 1.25  # weight of a concept term relative to a word in the BM25 query
+    lexical_weight: float = 1.0
+    dense_weight: float = 0.3
+    fusion: str = "linear"  # "rrf" (reciprocal rank) or "linear" (max-normalised scores)
+    rrf_k: float = 60.0
+    language_boost: float = 0.5  # relative score boost for people who meet a stated language need
+    location_boost: float = 0.5
+    lexical_depth: int = 200  # lexical candidates considered for fusion
+    k1: float = 1.2
+    b: float = 0.75
+    field_boost: int = 1  # title and expertise items counted this many times
+    concept_cap: int = 0  # cap on a concept's term frequency in a profile (0 = none)
+
+
+@dataclass(frozen=True)
+class QueryTerms:
+    """A question as weighted BM25 terms plus the constraints it states."""
+
+    weights: dict[str, float]
+    constraints: QueryConstraints
+
+
+def profile_terms(
+    profile: ExpertProfile, lexicon: ConceptLexicon | None, field_boost: int = 1, concept_cap: int = 0
+) -> list[str]:
+    """The BM25 document of a profile: content stems of every field plus the concepts each field names."""
+    terms: list[str] = []
+    concepts: list[str] = []
+    headline = [(text, field_boost) for text in (profile.title, *profile.expertise)]
+    for text, repeat in [*headline, (profile.department, 1), (profile.bio, 1)]:
+        tokens = analyze(text)
+        terms.extend(tokens.content * repeat)
+        if lexicon is not None:
+            concepts.extend(lexicon.terms(tokens.stems) * repeat)
+    if concept_cap:
+        counts: dict[str, int] = {}
+        for term in concepts:
+            counts[term] = counts.get(term, 0) + 1
+        concepts = [t for t, n in counts.items() for _ in range(min(n, concept_cap))]
+    return terms + concepts
+
+
+class Retriever:
+    """Ranks profiles for a question by fusing lexical and dense evidence; rebuilt when profiles change."""
+
+    def __init__(self, profiles: Sequence[ExpertProfile], config: RetrievalConfig | None = None) -> None:
+        self.config = config or RetrievalConfig()
+        self.lexicon: ConceptLexicon | None = default_lexicon() if self.config.use_concepts else None
+        self.profiles = list(profiles)
+        self.ids = [p.id for p in self.profiles]
+        self.row_of = {pid: row for row, pid in enumerate(self.ids)}
+        self.index = BM25Index(
+            [
+                profile_terms(p, self.lexicon, self.config.field_boost, self.config.concept_cap)
+                for p in self.profiles
+            ],
+            k1=self.config.k1,
+            b=self.config.b,
+        )
+        self.locations = sorted({p.location for p in self.profiles if p.location})
+        self._query_cache: dict[str, QueryTerms] = {}
+
+    def query_terms(self, query: str) -> QueryTerms:
+        """Weighted BM25 terms of a question (content stems and concepts) and its constraints; cached."""
+        cached = self._query_cache.get(query)
+        if cached is None:
+            if len(self._query_cache) >= QUERY_CACHE_SIZE:
+                self._query_cache.clear()
+            cached = self._query_cache[query] = self._analyse_query(query)
+        return cached
+
+    def _analyse_query(self, query: str) -> QueryTerms:
+        tokens = analyze(query, question=True)
+        weights: dict[str, float] = {}
+        for term in tokens.content:
+            weights[term] = 1.0
+        if self.lexicon is not None:
+            for term in self.lexicon.terms(tokens.stems):
+                weights[term] = self.config.concept_weight
+        return QueryTerms(weights=weights, constraints=detect(query, self.locations))
+
+    def _allowed_mask(self, allowed: Collection[str] | None) -> np.ndarray:
+        mask = np.ones(len(self.ids), dtype=bool)
+        if allowed is not None:
+            mask[:] = False
+            rows = np.fromiter((self.row_of.get(pid, -1) for pid in allowed), dtype=np.int64)
+            mask[rows[rows >= 0]] = True
+        return mask
+
+    def _constraint_factor(self, row: int, constraints: QueryConstraints) -> float:
+        profile = self.profiles[row]
+        factor = 1.0
+        if constraints.languages and satisfies_language(constraints.languages, profile.languages):
+            factor += self.config.language_boost
+        if constraints.locations and satisfies_location(constraints.locations, profile.location):
+            factor += self.config.location_boost
+        return factor
+
+    def rank(
+        self,
+        query: str,
+        dense: Sequence[tuple[str, float]],
+        k: int,
+        allowed: Collection[str] | None = None,
+    ) -> list[tuple[str, float]]:
+        """The top k (profile id, score) pairs, best first, restricted to `allowed` when given."""
+        if k <= 0:
+            return []
+        cfg = self.config
+        terms = self.query_terms(query)
+        mask = self._allowed_mask(allowed)
+        lexical = np.where(mask, self.index.scores(terms.weights), 0.0)
+        depth = min(cfg.lexical_depth, int(np.count_nonzero(lexical)))
+        if depth:
+            top = np.argpartition(-lexical, depth - 1)[:depth]
+            lex_rows = top[np.argsort(-lexical[top], kind="stable")]
+        else:
+            lex_rows = np.empty(0, dtype=np.int64)
+        dense_rows = [
+            (self.row_of[pid], dist) for pid, dist in dense if pid in self.row_of and mask[self.row_of[pid]]
+        ]
+        fused: dict[int, float] = {}
+        if cfg.fusion == "rrf":
+            for rank, row in enumerate(lex_rows):
+                fused[int(row)] = fused.get(int(row), 0.0) + cfg.lexical_weight / (cfg.rrf_k + rank + 1)
+            for rank, (row, _) in enumerate(dense_rows):
+                fused[row] = fused.get(row, 0.0) + cfg.dense_weight / (cfg.rrf_k + rank + 1)
+        else:
+            top_lex = float(lexical[lex_rows[0]]) if len(lex_rows) else 1.0
+            for row in lex_rows:
+                fused[int(row)] = cfg.lexical_weight * float(lexical[row]) / top_lex
+            sims = [(row, 1.0 - dist) for row, dist in dense_rows]
+            top_sim = max((s for _, s in sims), default=1.0) or 1.0
+            for row, sim in sims:
+                fused[row] = fused.get(row, 0.0) + cfg.dense_weight * max(sim, 0.0) / top_sim
+        if terms.constraints:
+            fused = {row: s * self._constraint_factor(row, terms.constraints) for row, s in fused.items()}
+        best = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
+        return [(self.ids[row], score) for row, score in best]
+
+    def explain(self, query: str, profile: ExpertProfile) -> list[FieldEvidence]:
+        """Which fields of `profile` match which phrases of the question, best first (at most 3)."""
+        from vectorstore.evidence import explain_match
+
+        return explain_match(self, query, profile)
