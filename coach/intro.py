@@ -313,7 +313,8 @@ def _evidence_phrases(expert: ExpertProfile, evidence: Sequence[FieldEvidence]) 
     # A phrase the profile does not contain would be an invented fact, so it is dropped.
     known = " ".join([expert.title, expert.department, *expert.expertise, expert.bio]).lower()
     phrases: list[str] = []
-    for item in evidence:
+    # Expertise items are noun phrases that read well after "your work on"; bio fragments often do not.
+    for item in (ev for ev in evidence if ev.field == "expertise"):
         for phrase in (single_line(p) for p in item.phrases):
             whole_words = re.search(rf"(?<!\w){re.escape(phrase.lower())}(?!\w)", known)
             fresh = phrase.lower() not in {p.lower() for p in phrases}

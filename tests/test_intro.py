@@ -102,9 +102,14 @@ def test_tones_differ_visibly() -> None:
 
 @pytest.mark.parametrize(("channel", "tone"), COMBINATIONS)
 def test_evidence_phrase_is_used_when_given(channel: Channel, tone: Tone) -> None:
-    evidence = [FieldEvidence(field="bio", phrases=["acquisition meetings"], snippet="...")]
+    evidence = [
+        FieldEvidence(field="bio", phrases=["acquisition meetings"], snippet="..."),
+        FieldEvidence(field="expertise", phrases=["advance modelling"]),
+    ]
 
-    assert "acquisition meetings" in draft(channel, tone, evidence=evidence).text
+    text = draft(channel, tone, evidence=evidence).text
+    assert "advance modelling" in text
+    assert "acquisition meetings" not in text, "bio fragments do not read well after 'your work on'"
 
 
 @pytest.mark.parametrize("phrase", ["Nobel prize economics", "metric", "P&L mod"])

@@ -1,0 +1,368 @@
+"""The LLM coach: the coaching tasks as prompts, answer schemas and checks on what the model says."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
+from pydantic import Field, model_validator
+
+from coach.agenda import first_name_of, shorten, single_line
+from coach.breaker import CircuitBreaker
+from coach.config import Settings
+from coach.errors import CoachInputError, LLMUnavailable
+from coach.llm import InvalidReply, Reply, StructuredChat, build_chat_model, wire_schema
+from coach.models import (
+    MAX_QUESTIONS,
+    MAX_WISH_CHARS,
+    Channel,
+    Clarification,
+    IntroMessage,
+    LearningQuestion,
+    Mode,
+    Tone,
+)
+from coach.prompts import load_prompt
+from vectorstore.models import ExpertProfile, FieldEvidence
+
+STEP_QUESTIONS = (3, 5)
+NEXT_QUESTIONS = (1, 3)
+MAX_CLARIFICATIONS = 2
+MAX_CANDIDATES = 20
+MAX_CONTEXT_ITEMS = 20
+_UNSAFE = (
+    (re.compile(r"https?://|www\.|\b[\w-]+\.(?:com|org|net|io|ly|co|ai|dev|app)\b", re.I), "a link"),
+    (re.compile(r"!?\[[^\]]*\]\([^)]*\)|!\[", re.I), "markdown links or images"),
+    (re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"), "an email address"),
+    (re.compile(r"</?[a-z!][^>]*>", re.I), "HTML tags"),
+    (re.compile(r"\[[^\]\n]{1,40}\]|\{[^}\n]{0,40}\}"), "a [placeholder]"),
+)
+_GREETING = re.compile(r"\A(?:hi|hello|hey|dear)\b[^\n,]{0,60},\s*", re.I)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class ChannelLimit:
+    """How long an intro may be on one channel, and how its greeting joins the body."""
+
+    max_chars: int
+    subject_chars: int
+    target_words: int
+    joiner: str
+
+
+CHANNEL_LIMITS: dict[Channel, ChannelLimit] = {
+    Channel.linkedin: ChannelLimit(max_chars=300, subject_chars=0, target_words=40, joiner=" "),
+    Channel.slack: ChannelLimit(max_chars=600, subject_chars=0, target_words=80, joiner="\n"),
+    Channel.email: ChannelLimit(max_chars=1200, subject_chars=90, target_words=150, joiner="\n\n"),
+}
+
+
+class QuestionDraft(Reply):
+    text: str = Field(min_length=5, max_length=400)
+    why: str = Field(default="", max_length=400)
+    search_query: str = Field(default="", max_length=300)
+
+
+class StepReply(Reply):
+    kind: Literal["clarify", "questions"]
+    question: str = Field(default="", max_length=300)
+    choices: list[str] = Field(default_factory=list, max_length=5)
+    questions: list[QuestionDraft] = Field(default_factory=list, max_length=MAX_QUESTIONS)
+
+    @model_validator(mode="after")
+    def _shape(self) -> StepReply:
+        if self.kind == "clarify" and not (self.question and 3 <= len(_unique(self.choices)) <= 5):
+            raise ValueError('a "clarify" reply needs a question and 3-5 different choices')
+        return self
+
+
+class IntroReply(Reply):
+    subject: str = Field(default="", max_length=200)
+    body: str = Field(min_length=20, max_length=3000)
+
+
+class RankedExpert(Reply):
+    id: str = Field(max_length=200)
+    why: str = Field(default="", max_length=400)
+
+
+class RerankReply(Reply):
+    ranking: list[RankedExpert] = Field(max_length=MAX_CANDIDATES)
+
+
+class QueriesReply(Reply):
+    queries: list[str] = Field(max_length=MAX_QUESTIONS)
+
+
+class NextQuestionsReply(Reply):
+    questions: list[QuestionDraft] = Field(min_length=1, max_length=MAX_QUESTIONS)
+
+
+class LLMEngine:
+    """The coach's LLM engine; every failure is an LLMUnavailable so the caller can fall back offline."""
+
+    mode = Mode.llm
+
+    def __init__(
+        self, chat_model: BaseChatModel, prompts_dir: Path, *, breaker: CircuitBreaker | None = None
+    ) -> None:
+        self.chat_model = chat_model
+        self.prompts_dir = prompts_dir
+        self.breaker = breaker or CircuitBreaker()
+        self._chat = StructuredChat(chat_model, breaker=self.breaker)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LLMEngine | None:
+        """The engine for the configured LLM, or None when the app runs offline."""
+        chat_model = build_chat_model(settings)
+        if chat_model is None:
+            return None
+        return cls(
+            chat_model, settings.prompts_dir, breaker=CircuitBreaker(cooldown_s=settings.breaker_cooldown)
+        )
+
+    @property
+    def calls(self) -> int:
+        """Chat requests sent so far (a json_schema rejection and its json_mode retry count as two)."""
+        return self._chat.calls
+
+    @property
+    def prompt_tokens(self) -> int:
+        """Prompt tokens reported by the server so far."""
+        return self._chat.prompt_tokens
+
+    def _render(self, name: str, values: Mapping[str, object]) -> list[BaseMessage]:
+        return load_prompt(name, self.prompts_dir).render(**values)
+
+    def next_step(self, wish: str, answers: Sequence[str] = ()) -> Clarification | list[LearningQuestion]:
+        """One clarifying question with choices, or 3-5 concrete questions with a why and a search query."""
+        wish = _user_text(wish, "wish")
+        answers = [_user_text(a, "answer") for a in answers if a.strip()]
+        forced = len(answers) >= MAX_CLARIFICATIONS
+
+        def check(reply: StepReply) -> Clarification | list[LearningQuestion]:
+            if reply.kind == "clarify":
+                if forced:
+                    raise InvalidReply('enough clarifying answers were given: reply with kind "questions"')
+                choices = _unique(shorten(c, 80) for c in reply.choices)
+                return Clarification(question=single_line(reply.question), choices=choices)
+            return _questions(reply.questions, STEP_QUESTIONS)
+
+        values = {
+            "wish": _data(wish, MAX_WISH_CHARS),
+            "answers": _bullets(answers) or "(none yet)",
+            "answer_count": len(answers),
+            "max_clarifications": MAX_CLARIFICATIONS,
+            "allowed_kinds": '"questions" only' if forced else '"clarify" or "questions"',
+            "min_questions": STEP_QUESTIONS[0],
+            "max_questions": STEP_QUESTIONS[1],
+        }
+        schema = wire_schema(StepReply)
+        if forced:  # the server then enforces what the prompt asks for
+            schema["properties"]["kind"]["enum"] = ["questions"]
+        return self._chat.ask(
+            "coach_step", self._render("coach_step", values), StepReply, check, schema=schema
+        )
+
+    def draft_intro(
+        self,
+        expert: ExpertProfile,
+        questions: Sequence[str],
+        *,
+        channel: Channel,
+        tone: Tone,
+        requester_name: str = "",
+        requester_context: str = "",
+        evidence: Sequence[FieldEvidence] = (),
+        minutes: int = 20,
+    ) -> IntroMessage:
+        """A short, specific, easy-to-decline ask; the greeting and name come from the profile record."""
+        asked = [shorten(q, 400) for q in questions if q.strip()][:3]
+        if not asked:
+            raise CoachInputError("An intro needs at least one question: say what you want to ask.")
+        if not 5 <= minutes <= 120:
+            raise CoachInputError(f"Ask for 5-120 minutes, not {minutes}.")
+        limit = CHANNEL_LIMITS[channel]
+        greeting = f"Hi {_data(first_name_of(expert.name), 40)},"
+        max_body = limit.max_chars - len(greeting) - len(limit.joiner)
+        sender = "; ".join(
+            part for part in (_data(requester_name, 60), _data(requester_context, 160)) if part
+        )
+
+        def check(reply: IntroReply) -> IntroMessage:
+            body = _GREETING.sub("", reply.body.strip()).strip()
+            subject = single_line(reply.subject) if limit.subject_chars else ""
+            _check_safe(body, "the body")
+            _check_safe(subject, "the subject")
+            if re.search(r"\bbe my mentor\b", body, re.I):
+                raise InvalidReply('ask for one conversation about the question, not "be my mentor"')
+            if len(body) > max_body:
+                raise InvalidReply(f"the body has {len(body)} characters; shorten it to at most {max_body}")
+            if limit.subject_chars and not 0 < len(subject) <= limit.subject_chars:
+                raise InvalidReply(f"an email needs a subject of 1-{limit.subject_chars} characters")
+            text = f"{greeting}{limit.joiner}{body}"
+            return IntroMessage(expert_id=expert.id, channel=channel, tone=tone, subject=subject, text=text)
+
+        values = {
+            "channel": channel.value,
+            "tone": tone.value,
+            "max_body_chars": max_body,
+            "target_words": limit.target_words,
+            "max_subject_chars": limit.subject_chars,
+            "minutes": minutes,
+            "requester": sender or "(not given)",
+            "questions": _bullets(_data(q, 400) for q in asked),
+            "profile_data": _profile_block(expert, evidence),
+        }
+        return self._chat.ask("intro_message", self._render("intro_message", values), IntroReply, check)
+
+    def rewrite_queries(self, questions: Sequence[str]) -> list[str]:
+        """For each question, the expertise a person who can answer would list (for retrieval)."""
+        asked = [_user_text(q, "question") for q in questions if q.strip()][:MAX_QUESTIONS]
+        if not asked:
+            return []
+
+        def check(reply: QueriesReply) -> list[str]:
+            if len(reply.queries) != len(asked):
+                raise InvalidReply(
+                    f"expected {len(asked)} queries, one per question in order, got {len(reply.queries)}"
+                )
+            return [
+                shorten(query, 300) or question for query, question in zip(reply.queries, asked, strict=True)
+            ]
+
+        values = {"questions": _numbered(asked), "count": len(asked)}
+        return self._chat.ask("query_rewrite", self._render("query_rewrite", values), QueriesReply, check)
+
+    def rerank(
+        self, question: str, candidates: Sequence[tuple[ExpertProfile, list[FieldEvidence]]]
+    ) -> list[tuple[str, str]]:
+        """(profile id, short justification) best first, only for ids among the first MAX_CANDIDATES."""
+        question = _user_text(question, "question")
+        pool = list(candidates)[:MAX_CANDIDATES]
+        if not pool:
+            return []
+        known = {_data(profile.id, 200): profile.id for profile, _ in pool}
+
+        def check(reply: RerankReply) -> list[tuple[str, str]]:
+            ranked: dict[str, str] = {}
+            for item in reply.ranking:
+                profile_id = known.get(item.id)
+                if profile_id is not None and profile_id not in ranked:
+                    why = shorten(item.why, 200)
+                    ranked[profile_id] = why if _is_safe(why) else ""
+            return list(ranked.items())
+
+        blocks = "\n".join(_profile_block(p, ev, with_id=True) for p, ev in pool)
+        values = {"question": _data(question, MAX_WISH_CHARS), "candidates": blocks, "max_results": len(pool)}
+        ranked = self._chat.ask("rerank", self._render("rerank", values), RerankReply, check)
+        if not ranked:
+            raise LLMUnavailable("the reranking named none of the candidates")
+        return ranked
+
+    def what_next(self, takeaways: Sequence[str], open_questions: Sequence[str]) -> list[LearningQuestion]:
+        """1-3 new questions that build on what the person learned and are not already open."""
+        notes = [shorten(t, 500) for t in takeaways if t.strip()][-MAX_CONTEXT_ITEMS:]
+        still_open = [shorten(q, 400) for q in open_questions if q.strip()][-MAX_CONTEXT_ITEMS:]
+        if not notes and not still_open:
+            raise CoachInputError("Log a takeaway from a chat first: the next question builds on it.")
+        seen = {q.casefold() for q in still_open}
+
+        def check(reply: NextQuestionsReply) -> list[LearningQuestion]:
+            fresh = [q for q in reply.questions if single_line(q.text).casefold() not in seen]
+            return _questions(fresh, NEXT_QUESTIONS)
+
+        values = {
+            "takeaways": _bullets(notes) or "(none logged)",
+            "open_questions": _bullets(still_open) or "(none)",
+            "min_questions": NEXT_QUESTIONS[0],
+            "max_questions": NEXT_QUESTIONS[1],
+        }
+        return self._chat.ask("what_next", self._render("what_next", values), NextQuestionsReply, check)
+
+
+def _questions(drafts: Sequence[QuestionDraft], bounds: tuple[int, int]) -> list[LearningQuestion]:
+    kept: dict[str, LearningQuestion] = {}
+    for draft in drafts:
+        text = single_line(draft.text)
+        _check_safe(f"{text} {draft.why}", "a question")
+        if text.casefold() not in kept:
+            question = LearningQuestion(
+                text=text, why=single_line(draft.why), search_query=single_line(draft.search_query)
+            )
+            kept[text.casefold()] = question
+    if len(kept) < bounds[0]:
+        raise InvalidReply(f"write {bounds[0]}-{bounds[1]} different new questions")
+    return list(kept.values())[: bounds[1]]
+
+
+def _user_text(text: str, what: str) -> str:
+    text = text.strip()
+    if not text:
+        raise CoachInputError(f"The {what} is empty: type a few words about what you want to learn.")
+    if len(text) > MAX_WISH_CHARS:
+        raise CoachInputError(
+            f"The {what} has {len(text)} characters; shorten it to {MAX_WISH_CHARS} or fewer."
+        )
+    return text
+
+
+def _data(text: str, limit: int) -> str:
+    """Untrusted text made safe to place inside a data fence: one line, no angle brackets, capped."""
+    text = _CONTROL.sub(" ", text).replace("<", "‹").replace(">", "›")
+    return shorten(text, limit)
+
+
+def _profile_block(expert: ExpertProfile, evidence: Sequence[FieldEvidence], *, with_id: bool = False) -> str:
+    # Only what the task needs: never email, location, availability or `extra`.
+    # A phrase the profile does not contain would be an invented fact, so it is left out.
+    known = single_line(" ".join([expert.title, expert.department, *expert.expertise, expert.bio])).casefold()
+    phrases = _unique(
+        _data(p, 80) for ev in evidence for p in ev.phrases if single_line(p).casefold() in known
+    )
+    fields = [
+        ("id", _data(expert.id, 200) if with_id else ""),
+        ("first_name", _data(first_name_of(expert.name), 40)),
+        ("title", _data(expert.title, 160)),
+        ("department", _data(expert.department, 120)),
+        ("expertise", _data("; ".join(expert.expertise[:15]), 400)),
+        ("bio", _data(expert.bio, 600)),
+        ("matched_phrases", "; ".join(phrases[:8])),
+    ]
+    lines = "\n".join(f"{key}: {value}" for key, value in fields if value)
+    return f"<profile_data>\n{lines}\n</profile_data>"
+
+
+def _check_safe(text: str, where: str) -> None:
+    for pattern, what in _UNSAFE:
+        if pattern.search(text):
+            raise InvalidReply(
+                f"{where} contains {what}; write plain text without links, addresses or markup"
+            )
+
+
+def _is_safe(text: str) -> bool:
+    return not any(pattern.search(text) for pattern, _ in _UNSAFE)
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for item in items:
+        text = single_line(item)
+        if text and text.casefold() not in seen:
+            seen[text.casefold()] = text
+    return list(seen.values())
+
+
+def _bullets(items: Iterable[str]) -> str:
+    return "\n".join(f"- {_data(item, MAX_WISH_CHARS)}" for item in items)
+
+
+def _numbered(items: Sequence[str]) -> str:
+    return "\n".join(f"{i}. {_data(item, MAX_WISH_CHARS)}" for i, item in enumerate(items, 1))
