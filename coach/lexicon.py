@@ -1,0 +1,90 @@
+"""Finding known domains, role words and facet cues in normalised text, compiled once from the bank."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from coach.question_bank import QuestionBank
+
+# A phrase matches as whole words; a hyphen and a space are interchangeable.
+_LEFT, _RIGHT = r"(?<![\w-])", r"(?![\w-])"
+
+
+def phrase_key(phrase: str) -> str:
+    """The comparable form of a phrase: lower case, hyphens as spaces, single spaces."""
+    return " ".join(phrase.lower().replace("-", " ").split())
+
+
+def _alternation(phrases: list[str]) -> re.Pattern[str]:
+    # Longest first, so at any position the regex prefers "cloud security" over "cloud".
+    keys = sorted({phrase_key(p) for p in phrases if p.strip()}, key=lambda k: (-len(k), k))
+    body = "|".join(r"[\s-]+".join(re.escape(word) for word in key.split()) for key in keys)
+    return re.compile(f"{_LEFT}(?:{body}){_RIGHT}")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One phrase found in a text: what it means and where it is."""
+
+    name: str
+    start: int
+    end: int
+
+
+class Lexicon:
+    """The bank's domains, role words and facet cues as compiled patterns."""
+
+    def __init__(self, bank: QuestionBank) -> None:
+        self.acronyms = bank.acronyms
+        self._domain_of: dict[str, str] = {}
+        self._role_of: dict[str, str] = {}
+        for domain in bank.domains.values():
+            for alias in [domain.name, *domain.aliases]:
+                self._domain_of.setdefault(phrase_key(alias), domain.name)
+            for alias in domain.role_aliases:
+                self._role_of.setdefault(phrase_key(alias), domain.name)
+        self._domains = _alternation(list(self._domain_of))
+        self._roles = _alternation([*self._role_of, *self._domain_of])
+        self._cues = {name: _alternation(facet.cues) for name, facet in bank.bank.facets.items() if facet.cues}
+
+    def domain_hits(self, text: str) -> list[Hit]:
+        """Known domain phrases in `text`, left to right; of overlapping ones the longest wins."""
+        candidates: list[Hit] = []
+        for word in re.finditer(r"[\w&]+", text):
+            match = self._domains.match(text, word.start())
+            if match:
+                candidates.append(Hit(self._domain_of[phrase_key(match.group())], match.start(), match.end()))
+        kept: list[Hit] = []
+        for hit in sorted(candidates, key=lambda h: (h.start - h.end, h.start)):
+            if all(hit.end <= other.start or hit.start >= other.end for other in kept):
+                kept.append(hit)
+        return sorted(kept, key=lambda h: h.start)
+
+    def first_domain(self, text: str) -> Hit | None:
+        hits = self.domain_hits(text)
+        return hits[0] if hits else None
+
+    def role_domain(self, role: str) -> str | None:
+        """The domain a role phrase belongs to ("junior developer" -> software engineering)."""
+        for match in self._roles.finditer(role):
+            key = phrase_key(match.group())
+            return self._role_of.get(key) or self._domain_of[key]
+        return None
+
+    def is_role(self, phrase: str) -> bool:
+        """Whether the whole phrase is a known role word ("nurse", "new manager")."""
+        return phrase_key(phrase) in self._role_of
+
+    def facets_in(self, text: str) -> list[str]:
+        """Facets whose cues appear in `text`, in order of first appearance."""
+        found: list[tuple[int, str]] = []
+        for name, pattern in self._cues.items():
+            match = pattern.search(text)
+            if match:
+                found.append((match.start(), name))
+        return [name for _, name in sorted(found)]
+
+    def display(self, phrase: str) -> str:
+        """A user's phrase for display: known acronyms in capitals ("ai tools" -> "AI tools")."""
+        return " ".join(word.upper() if word in self.acronyms else word for word in phrase.split())

@@ -1,0 +1,292 @@
+"""The offline coach: vague wishes get a short clarifying question, clear ones 3-5 concrete questions."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from coach.errors import CoachInputError, ConfigError
+from coach.models import MAX_WISH_CHARS, Clarification, LearningQuestion
+from coach.offline import OfflineCoach, default_coach, next_step, read_wish
+from coach.question_bank import PROMPTS_DIR, load_question_bank
+
+OTHER = "something else"
+PRODUCT_WISH = "I want a mentor. I work on the self-publishing side and want to understand traditional publishing."
+
+
+def domain_words(domain: str) -> list[str]:
+    words = [w for w in re.findall(r"[a-z0-9&+-]+", domain.lower()) if len(w) >= 3 and w != "the"]
+    return [domain.lower(), *words]
+
+
+def run_session(wish: str, pick: int = 0) -> tuple[list[Clarification], list[str], list[LearningQuestion]]:
+    """Answer every clarification with choice `pick` until the coach proposes questions."""
+    asked: list[Clarification] = []
+    answers: list[str] = []
+    step = next_step(wish, answers)
+    while isinstance(step, Clarification):
+        asked.append(step)
+        assert len(asked) <= 2, f"more than two clarifying rounds for {wish!r}"
+        answers.append(step.choices[min(pick, len(step.choices) - 1)])
+        step = next_step(wish, answers)
+    return asked, answers, step
+
+
+@dataclass(frozen=True)
+class Case:
+    wish: str
+    clarifies: bool
+    domain: str | None = None  # the domain read once all clarifications are answered with their first choice
+    facet: str | None = None  # a facet the questions must cover
+
+
+CASES = [
+    # vague: no subject, no goal
+    Case("I want a mentor", clarifies=True),
+    Case("help me grow", clarifies=True),
+    Case("I need advice", clarifies=True),
+    Case("Can you help me?", clarifies=True),
+    Case("I don't know what I want", clarifies=True),
+    Case("mentor pls", clarifies=True),
+    Case("", clarifies=True),
+    Case("I want to get better", clarifies=True, domain="communication and influence"),
+    # a broad domain without a facet: which side of it?
+    Case(PRODUCT_WISH, clarifies=True, domain="traditional publishing", facet="money-and-metrics"),
+    Case("I want a mentor in publishing", clarifies=True, domain="publishing"),
+    Case("I want to understand healthcare", clarifies=True, domain="healthcare"),
+    Case("I WANT TO UNDERSTAND MANUFACTURING", clarifies=True, domain="manufacturing"),
+    Case("I want to learn more about retail", clarifies=True, domain="retail"),
+    Case("Looking for a leadership mentor", clarifies=True, domain="leadership", facet="leading-people"),
+    # clear enough: questions at once
+    Case("how do royalties get calculated for audiobooks", clarifies=False, domain="audiobook publishing"),
+    Case("What financial metrics matter in traditional publishing?", False, "traditional publishing", "money-and-metrics"),
+    Case("I want to understand how the business makes money.", False, "the business", "money-and-metrics"),
+    Case("I want to get better at machine learning", clarifies=False, domain="machine learning"),
+    Case("I'm a junior developer and want to get better at code reviews", clarifies=False, domain="code reviews"),
+    Case("I want to move from support into product management", False, "product management", "career-paths"),
+    Case("I'd like to get into data science, I'm currently an accountant", False, "data science", "career-paths"),
+    Case("I want to switch careers to UX design", clarifies=False, domain="UX design"),
+    Case("I'm a new manager and don't know how to give feedback", False, "people management", "feedback-and-difficult-conversations"),
+    Case("I'm a director and want to become a better leader", clarifies=False, domain="leadership"),
+    Case("I'd like to grow into a leadership role", clarifies=False, domain="leadership", facet="career-paths"),
+    Case("I'm an intern in marketing and want to learn how campaigns work", clarifies=False, domain="marketing"),
+    Case("I want to understand the public sector procurement process", False, "public sector", "process-and-how-work-flows"),
+    Case("I work in finance and want to understand how our sales team works", clarifies=False, domain="sales"),
+    Case("I want to learn about banking regulation", clarifies=False, domain="banking", facet="risks-and-mistakes"),
+    Case("teacher here, want to get better at teaching online", clarifies=False, domain="teaching online"),
+    Case("I want to start using SQL for my reports", clarifies=False, domain="SQL", facet="getting-started"),
+    Case("I want to learn quantum computing", clarifies=False, domain="quantum computing", facet="getting-started"),
+    # non-native English, lower case, typos in the filler
+    Case("i want learn about the cloud security, please help", clarifies=False, domain="cloud security"),
+    Case("please i need mentor for become better leader", clarifies=False, domain="leadership"),
+    Case("i wnat a mentro for undrestand publising", clarifies=True, domain="publishing"),
+    Case("i am nurse and want move to hospital administration", False, "hospital administration", "career-paths"),
+    Case("how i can be good manager", clarifies=False, domain="people management"),
+    Case("want learn excel", clarifies=False, domain="Excel"),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.wish[:50] or "<empty>")
+def test_each_wish_becomes_concrete_questions_within_two_rounds(case: Case) -> None:
+    asked, answers, questions = run_session(case.wish)
+
+    assert bool(asked) is case.clarifies
+    for clarification in asked:
+        assert 3 <= len(clarification.choices) <= 5
+        assert OTHER in clarification.choices
+        assert clarification.question.endswith("?")
+    reading = read_wish(case.wish, answers)
+    if case.domain is not None:
+        assert reading.domain == case.domain
+    assert 3 <= len(questions) <= 5
+    texts = [q.text for q in questions]
+    assert len({t.lower() for t in texts}) == len(texts)
+    for question in questions:
+        assert question.text.endswith("?")
+        assert question.text[0].isupper()
+        assert any(word in question.text.lower() for word in domain_words(reading.domain)), question.text
+        assert question.why and question.search_query and question.facet
+        assert "{" not in question.text + question.why
+    if case.facet is not None:
+        assert case.facet in {q.facet for q in questions}
+
+
+@dataclass(frozen=True)
+class ReadCase:
+    wish: str
+    domain: str
+    goal: str
+    role: str = ""
+
+
+READ_CASES = [
+    ReadCase(PRODUCT_WISH, "traditional publishing", "understand", "the self-publishing side"),
+    ReadCase("I want to move from support into product management", "product management", "move into", "support"),
+    ReadCase("I'm a junior developer and want to get better at code reviews", "code reviews", "get better at", "junior developer"),
+    ReadCase("I'm a new manager, help", "people management", "get better at", "new manager"),
+    ReadCase("i want learn about the cloud security, please help", "cloud security", "understand"),
+    ReadCase("I want to learn Python", "Python", "start doing"),
+    ReadCase("I'm new to kubernetes", "cloud computing", "start doing"),
+    ReadCase("become a florist", "the florist role", "move into"),
+    ReadCase("Looking for a machine learning mentor", "machine learning", ""),
+    ReadCase("I want a mentor", "", ""),
+]
+
+
+@pytest.mark.parametrize("case", READ_CASES, ids=lambda c: c.wish[:50])
+def test_read_wish_finds_domain_goal_and_role(case: ReadCase) -> None:
+    reading = read_wish(case.wish)
+
+    assert (reading.domain, reading.goal, reading.role) == (case.domain, case.goal, case.role)
+
+
+def test_the_product_session_asks_about_publishing_then_proposes_money_questions() -> None:
+    first = next_step(PRODUCT_WISH)
+
+    assert isinstance(first, Clarification)
+    assert first.question == "What about traditional publishing do you most want to understand first?"
+    assert first.choices == [
+        "how it makes money",
+        "how books get acquired",
+        "how sales and distribution work",
+        "rights and licensing",
+        OTHER,
+    ]
+    questions = next_step(PRODUCT_WISH, ["how it makes money"])
+    assert isinstance(questions, list)
+    assert [q.facet for q in questions[:3]] == ["money-and-metrics"] * 3
+    assert "financial metrics" in questions[0].text
+    assert questions[0].why == "so you can read their reports the way they do"
+    assert "advance" in questions[2].text
+    assert questions[2].search_query.startswith("title P&L advance modelling acquisitions finance")
+    assert read_wish(PRODUCT_WISH, ["how it makes money"]).facets == ["money-and-metrics"]
+
+
+def test_a_specific_question_is_kept_as_question_one() -> None:
+    questions = next_step("how do royalties get calculated for audiobooks")
+
+    assert isinstance(questions, list)
+    assert questions[0].text == "How do royalties get calculated for audiobooks?"
+    assert "royalties" in questions[0].search_query
+
+
+def test_a_career_change_names_where_the_person_comes_from() -> None:
+    questions = next_step("I want to move from support into product management")
+
+    assert isinstance(questions, list)
+    assert questions[0].text.startswith("Which skills from support carry over to product management")
+    assert questions[0].why == "so you spend your effort on the real gaps"
+
+
+@pytest.mark.parametrize("wish", ["I want a mentor", "help me grow", "I need advice", PRODUCT_WISH])
+def test_never_more_than_two_clarifying_rounds_even_when_every_answer_is_something_else(wish: str) -> None:
+    answers: list[str] = []
+    step = next_step(wish, answers)
+    while isinstance(step, Clarification):
+        answers.append(OTHER)
+        step = next_step(wish, answers)
+
+    assert len(answers) <= 2
+    assert 3 <= len(step) <= 5
+    assert isinstance(next_step(wish, ["anything at all", "whatever"]), list)
+
+
+@pytest.mark.parametrize(
+    ("answers", "domain", "facet"),
+    [
+        (["machine learning"], "machine learning", None),
+        (["1", "2"], "data analytics", None),  # choice numbers work like clicks
+        (["Moving into a new area", "product management"], "product management", "career-paths"),
+        (["something else: I'd like to understand how our pricing works"], "", None),
+    ],
+)
+def test_typed_answers_are_folded_into_the_reading(answers: list[str], domain: str, facet: str | None) -> None:
+    step = next_step("I want a mentor", answers)
+    reading = read_wish("I want a mentor", answers)
+
+    if domain:
+        assert reading.domain == domain
+        assert isinstance(step, list)
+    if facet:
+        assert isinstance(step, list) and facet in {q.facet for q in step}
+
+
+def test_a_free_text_facet_answer_becomes_the_first_question() -> None:
+    questions = next_step(PRODUCT_WISH, ["the editorial calendar"])
+
+    assert isinstance(questions, list)
+    assert questions[0].text == "Could you walk me through the editorial calendar in traditional publishing?"
+
+
+def test_the_same_wish_always_gets_the_same_questions_and_different_wishes_vary() -> None:
+    wishes = [f"I want to get better at {topic}" for topic in ("sales", "marketing", "finance", "operations")]
+    fresh = OfflineCoach.load()
+
+    for wish in wishes:
+        assert next_step(wish) == next_step(wish) == fresh.next_step(wish)
+    shapes = {tuple(q.text.replace(w.split()[-1], "X") for q in next_step(w)) for w in wishes}  # type: ignore[union-attr]
+    assert len(shapes) > 1
+
+
+@pytest.mark.parametrize("field", ["wish", "answer"])
+def test_input_over_the_limit_is_refused_with_a_fix(field: str) -> None:
+    long = "x" * (MAX_WISH_CHARS + 1)
+    wish, answers = (long, []) if field == "wish" else ("I want a mentor", [long])
+
+    with pytest.raises(CoachInputError, match="keep it under"):
+        next_step(wish, answers)
+    with pytest.raises(CoachInputError):
+        read_wish(wish, answers)
+
+
+def test_every_template_renders_for_every_domain() -> None:
+    coach = default_coach()
+    bank = coach.bank
+    values = {"background": "support"}
+    for domain in bank.domains.values():
+        for facet in bank.bank.facets:
+            own, generic = bank.templates(domain, facet)
+            for template in [*own, *generic]:
+                unit = domain.unit or f"the {domain.name} team"
+                text = template.text.format(
+                    domain=domain.name, in_domain=domain.in_domain or f"in {domain.name}", unit=unit, **values
+                )
+                assert text.endswith("?") and any(w in text.lower() for w in domain_words(domain.name)), text
+
+
+def _broken_copy(tmp_path: Path, file: str, edit: str) -> Path:
+    target = tmp_path / "prompts"
+    shutil.copytree(PROMPTS_DIR, target)
+    path = target / file
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if edit == "unknown placeholder":
+        data["facets"]["customers"]["questions"][0]["text"] = "Who buys {product} {in_domain}?"
+    elif edit == "missing key":
+        del data["facets"]["customers"]["questions"][0]["why"]
+    elif edit == "no subject":
+        data["facets"]["customers"]["questions"][0]["text"] = "Who are the customers?"
+    elif edit == "unknown facet":
+        data["domains"][0]["choices"] = [{"label": "a", "facet": "nope"}, {"label": "b", "facet": "customers"}]
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return target
+
+
+@pytest.mark.parametrize(
+    ("file", "edit", "message"),
+    [
+        ("question_bank.yaml", "unknown placeholder", "unknown placeholder"),
+        ("question_bank.yaml", "missing key", "why"),
+        ("question_bank.yaml", "no subject", "must name the subject"),
+        ("domains.yaml", "unknown facet", "unknown facet 'nope'"),
+    ],
+)
+def test_a_broken_bank_fails_loudly_on_load(tmp_path: Path, file: str, edit: str, message: str) -> None:
+    prompts = _broken_copy(tmp_path, file, edit)
+
+    with pytest.raises(ConfigError, match=message):
+        load_question_bank(prompts)
