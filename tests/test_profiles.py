@@ -144,7 +144,7 @@ def test_non_utf8_and_missing_files_raise(tmp_path: Path) -> None:
 
 def test_size_and_row_limits(tmp_path: Path) -> None:
     path = write(tmp_path, "org.csv", f"{HEADER}\n" + "".join(f"p{i},N{i},,,,,,,open,\n" for i in range(20)))
-    with pytest.raises(ProfileError, match="over the .* limit"):
+    with pytest.raises(ProfileError, match=r"over the .* limit"):
         load_profiles(path, max_bytes=100)
     with pytest.raises(ProfileError, match="20 rows is over the limit of 10"):
         load_profiles(path, max_rows=10)
