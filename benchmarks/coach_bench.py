@@ -15,9 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from coach.config import load_settings  # noqa: E402
-from coach.runtime import build_service, open_index  # noqa: E402
-from tests.openai_stub import ChatRequest, OpenAIStub, StubReply  # noqa: E402
+from coach.config import load_settings
+from coach.runtime import build_service, open_index
+from tests.openai_stub import ChatRequest, OpenAIStub, StubReply
 
 WISHES = [
     "I want a mentor. I work on the self-publishing side and want to understand traditional publishing.",

@@ -17,19 +17,65 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from vectorstore.embeddings import OfflineEmbedding  # noqa: E402
-from vectorstore.index import ExpertIndex  # noqa: E402
-from vectorstore.models import Availability, ExpertProfile, SearchFilters  # noqa: E402
+from vectorstore.embeddings import OfflineEmbedding
+from vectorstore.index import ExpertIndex
+from vectorstore.models import Availability, ExpertProfile, SearchFilters
 
-DEPARTMENTS = ["Finance", "Editorial", "Sales", "Marketing", "Engineering", "Legal", "People", "Product",
-               "Data", "Operations", "Design", "Support", "Strategy", "Rights", "Audio"]
-SKILLS = ["budgeting", "forecasting", "title P&L", "pricing strategy", "contract negotiation", "GDPR compliance",
-          "incident response", "cloud infrastructure", "hiring and interviewing", "public speaking",
-          "data pipelines", "dashboards", "SEO", "brand campaigns", "supply chain", "inventory planning",
-          "UX research", "accessibility", "royalty statements", "rights licensing", "audio production",
-          "customer retention", "churn analysis", "roadmapping", "OKRs", "coaching new managers",
-          "machine learning", "A/B testing", "procurement", "vendor management", "copyediting",
-          "acquisitions", "metadata", "retail distribution", "returns analysis", "localisation"]
+DEPARTMENTS = [
+    "Finance",
+    "Editorial",
+    "Sales",
+    "Marketing",
+    "Engineering",
+    "Legal",
+    "People",
+    "Product",
+    "Data",
+    "Operations",
+    "Design",
+    "Support",
+    "Strategy",
+    "Rights",
+    "Audio",
+]
+SKILLS = [
+    "budgeting",
+    "forecasting",
+    "title P&L",
+    "pricing strategy",
+    "contract negotiation",
+    "GDPR compliance",
+    "incident response",
+    "cloud infrastructure",
+    "hiring and interviewing",
+    "public speaking",
+    "data pipelines",
+    "dashboards",
+    "SEO",
+    "brand campaigns",
+    "supply chain",
+    "inventory planning",
+    "UX research",
+    "accessibility",
+    "royalty statements",
+    "rights licensing",
+    "audio production",
+    "customer retention",
+    "churn analysis",
+    "roadmapping",
+    "OKRs",
+    "coaching new managers",
+    "machine learning",
+    "A/B testing",
+    "procurement",
+    "vendor management",
+    "copyediting",
+    "acquisitions",
+    "metadata",
+    "retail distribution",
+    "returns analysis",
+    "localisation",
+]
 TITLES = ["Analyst", "Senior Analyst", "Manager", "Senior Manager", "Director", "Lead", "Principal", "VP"]
 LOCATIONS = ["London", "New York", "Berlin", "Toronto", "Singapore", "Remote", "Madrid", "Bangalore"]
 QUESTIONS = [
@@ -62,7 +108,8 @@ def synthetic_profiles(n: int, seed: int = 7) -> list[ExpertProfile]:
                 bio=f"Works on {skills[0]} and {skills[1]}; previously led {skills[2]} for the {dept} team.",
                 expertise=skills,
                 availability=rng.choice(list(Availability)),
-                languages=["English"] + ([rng.choice(["Spanish", "German", "French"])] if rng.random() < 0.3 else []),
+                languages=["English"]
+                + ([rng.choice(["Spanish", "German", "French"])] if rng.random() < 0.3 else []),
             )
         )
     return profiles
@@ -84,7 +131,10 @@ def timed(fn, repeats: int) -> list[float]:  # type: ignore[no-untyped-def]
 
 def bench_size(n: int, repeats: int) -> dict[str, float | int]:
     profiles = synthetic_profiles(n)
-    with tempfile.TemporaryDirectory(prefix="coach-bench-") as tmp, ExpertIndex.open(Path(tmp), OfflineEmbedding()) as index:
+    with (
+        tempfile.TemporaryDirectory(prefix="coach-bench-") as tmp,
+        ExpertIndex.open(Path(tmp), OfflineEmbedding()) as index,
+    ):
         started = time.perf_counter()
         index.upsert(profiles)
         ingest_s = time.perf_counter() - started
@@ -125,8 +175,17 @@ def main() -> None:
     results = [bench_size(n, args.repeats) for n in args.sizes]
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     targets = {"search_p95_ms_at_10k": 50, "search_ratio_vs_chroma": 2.0, "ingest_profiles_per_s": 500}
-    print(json.dumps({"embedding": OfflineEmbedding().key, "sizes": results, "peak_rss_mb": round(peak_mb, 1),
-                      "targets": targets}, indent=2))
+    print(
+        json.dumps(
+            {
+                "embedding": OfflineEmbedding().key,
+                "sizes": results,
+                "peak_rss_mb": round(peak_mb, 1),
+                "targets": targets,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -212,7 +212,7 @@ def ask_cmd(settings: Settings, wish: str, answers: tuple[str, ...], as_json: bo
             click.echo(f"   - {p.name}, {p.title} [{p.availability.value}]: {match.why}")
         if qm.connector:
             c = qm.connector
-            click.echo(f"   Not sure? Ask {c.profile.name} ({c.reason}): \"{c.ask}\"")
+            click.echo(f'   Not sure? Ask {c.profile.name} ({c.reason}): "{c.ask}"')
     if flow.agenda:
         click.echo("\n" + flow.agenda.markdown)
     if flow.intro:
@@ -231,12 +231,22 @@ def flow_json(flow: FlowResult) -> dict[str, object]:
                 "text": qm.question.text,
                 "why": qm.question.why,
                 "matches": [
-                    {"id": m.profile.id, "name": m.profile.name, "title": m.profile.title, "score": m.score, "why": m.why}
+                    {
+                        "id": m.profile.id,
+                        "name": m.profile.name,
+                        "title": m.profile.title,
+                        "score": m.score,
+                        "why": m.why,
+                    }
                     for m in qm.matches
                 ],
                 "nobody_fits": qm.nobody_fits,
                 "connector": (
-                    {"id": qm.connector.profile.id, "name": qm.connector.profile.name, "ask": qm.connector.ask}
+                    {
+                        "id": qm.connector.profile.id,
+                        "name": qm.connector.profile.name,
+                        "ask": qm.connector.ask,
+                    }
                     if qm.connector
                     else None
                 ),
@@ -244,7 +254,9 @@ def flow_json(flow: FlowResult) -> dict[str, object]:
             for qm in flow.matches
         ],
         "agenda": {"markdown": flow.agenda.markdown, "ics": flow.agenda.ics} if flow.agenda else None,
-        "intro": {"channel": intro.channel.value, "subject": intro.subject, "text": intro.text} if intro else None,
+        "intro": {"channel": intro.channel.value, "subject": intro.subject, "text": intro.text}
+        if intro
+        else None,
     }
 
 
@@ -252,7 +264,9 @@ def flow_json(flow: FlowResult) -> dict[str, object]:
 @click.option("--expert", "expert_id", required=True, help="Profile id from `coach search`.")
 @click.option("--question", "questions", required=True, multiple=True)
 @click.option("--minutes", default=20, show_default=True, type=click.Choice(["15", "20", "30"]))
-@click.option("--start", type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]), help="e.g. 2026-12-01T10:00")
+@click.option(
+    "--start", type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]), help="e.g. 2026-12-01T10:00"
+)
 @click.option("--tz", default="UTC", show_default=True, help="IANA time zone, e.g. Europe/London")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the .ics invite here.")
 @click.pass_obj
@@ -267,9 +281,13 @@ def agenda_cmd(
 ) -> None:
     """A time-boxed coffee-chat agenda (Markdown), and an .ics invite with --start and --out."""
     if out and not start:
-        raise click.UsageError("--out writes a calendar invite: give --start too, e.g. --start 2026-12-01T10:00")
+        raise click.UsageError(
+            "--out writes a calendar invite: give --start too, e.g. --start 2026-12-01T10:00"
+        )
     with open_index(settings) as index:
-        agenda = _service(settings, index).agenda(expert_id, list(questions), minutes=int(minutes), start=start, tz=tz)
+        agenda = _service(settings, index).agenda(
+            expert_id, list(questions), minutes=int(minutes), start=start, tz=tz
+        )
     click.echo(agenda.markdown)
     if out:
         out.write_text(agenda.ics, encoding="utf-8", newline="")
@@ -282,7 +300,12 @@ def agenda_cmd(
 @click.option("--channel", type=click.Choice([c.value for c in Channel]), default="email", show_default=True)
 @click.option("--tone", type=click.Choice([t.value for t in Tone]), default="warm", show_default=True)
 @click.option("--me", "requester_name", default="", help="Your name, for the message.")
-@click.option("--context", "requester_context", default="", help="A few words about you, e.g. 'from the self-publishing team'.")
+@click.option(
+    "--context",
+    "requester_context",
+    default="",
+    help="A few words about you, e.g. 'from the self-publishing team'.",
+)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def intro_cmd(
@@ -326,7 +349,9 @@ def journal_group() -> None:
 
 
 @journal_group.command("list")
-@click.option("--user", default="local", show_default=True, help="Journal owner (the login name with COACH_AUTH).")
+@click.option(
+    "--user", default="local", show_default=True, help="Journal owner (the login name with COACH_AUTH)."
+)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def journal_list(settings: Settings, user: str, as_json: bool) -> None:
@@ -339,7 +364,7 @@ def journal_list(settings: Settings, user: str, as_json: bool) -> None:
         click.echo(json.dumps([e.model_dump(mode="json") for e in events], indent=2, ensure_ascii=False))
         return
     if not events:
-        click.echo("The journal is empty. Start with `coach ask \"...\"` or the web app.")
+        click.echo('The journal is empty. Start with `coach ask "..."` or the web app.')
     for event in events:
         detail = f" ({event.detail})" if event.detail else ""
         click.echo(f"{event.at:%Y-%m-%d %H:%M}  {event.kind.value:<10} {event.text}{detail}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from coach.phrases import Phrasebook
 from coach.question_bank import QuestionBank
 
 # A phrase matches as whole words; a hyphen and a space are interchangeable.
@@ -19,6 +20,8 @@ def phrase_key(phrase: str) -> str:
 def _alternation(phrases: list[str]) -> re.Pattern[str]:
     # Longest first, so at any position the regex prefers "cloud security" over "cloud".
     keys = sorted({phrase_key(p) for p in phrases if p.strip()}, key=lambda k: (-len(k), k))
+    if not keys:
+        return re.compile(r"(?!)")  # matches nothing
     body = "|".join(r"[\s-]+".join(re.escape(word) for word in key.split()) for key in keys)
     return re.compile(f"{_LEFT}(?:{body}){_RIGHT}")
 
@@ -37,24 +40,32 @@ class Lexicon:
 
     def __init__(self, bank: QuestionBank) -> None:
         self.acronyms = bank.acronyms
+        self.phrases = Phrasebook(bank.words)
         self._domain_of: dict[str, str] = {}
+        self._weak_of: dict[str, str] = {}
         self._role_of: dict[str, str] = {}
         for domain in bank.domains.values():
             for alias in [domain.name, *domain.aliases]:
                 self._domain_of.setdefault(phrase_key(alias), domain.name)
+            for alias in domain.weak_aliases:
+                self._weak_of.setdefault(phrase_key(alias), domain.name)
             for alias in domain.role_aliases:
                 self._role_of.setdefault(phrase_key(alias), domain.name)
         self._domains = _alternation(list(self._domain_of))
+        self._weak = _alternation(list(self._weak_of))
         self._roles = _alternation([*self._role_of, *self._domain_of])
-        self._cues = {name: _alternation(facet.cues) for name, facet in bank.bank.facets.items() if facet.cues}
+        self._cues = {
+            name: _alternation(facet.cues) for name, facet in bank.bank.facets.items() if facet.cues
+        }
 
-    def domain_hits(self, text: str) -> list[Hit]:
+    def domain_hits(self, text: str, *, weak: bool = False) -> list[Hit]:
         """Known domain phrases in `text`, left to right; of overlapping ones the longest wins."""
+        pattern, names = (self._weak, self._weak_of) if weak else (self._domains, self._domain_of)
         candidates: list[Hit] = []
         for word in re.finditer(r"[\w&]+", text):
-            match = self._domains.match(text, word.start())
+            match = pattern.match(text, word.start())
             if match:
-                candidates.append(Hit(self._domain_of[phrase_key(match.group())], match.start(), match.end()))
+                candidates.append(Hit(names[phrase_key(match.group())], match.start(), match.end()))
         kept: list[Hit] = []
         for hit in sorted(candidates, key=lambda h: (h.start - h.end, h.start)):
             if all(hit.end <= other.start or hit.start >= other.end for other in kept):
@@ -62,7 +73,8 @@ class Lexicon:
         return sorted(kept, key=lambda h: h.start)
 
     def first_domain(self, text: str) -> Hit | None:
-        hits = self.domain_hits(text)
+        """The first domain alias in `text`, else the first everyday word for one ("books" -> publishing)."""
+        hits = self.domain_hits(text) or self.domain_hits(text, weak=True)
         return hits[0] if hits else None
 
     def role_domain(self, role: str) -> str | None:

@@ -65,7 +65,9 @@ class Load:
     def pressure(self, profile: ExpertProfile) -> float:
         """Recent asks as a share of monthly capacity: 0 when nobody asked, 1 when it is used up, then more."""
         asked = self.recent.get(profile.id, 0)
-        capacity = profile.max_chats_per_month if profile.max_chats_per_month is not None else self.default_capacity
+        capacity = (
+            profile.max_chats_per_month if profile.max_chats_per_month is not None else self.default_capacity
+        )
         return asked / max(capacity, 0.5)
 
 
@@ -81,7 +83,9 @@ def balance(matches: Sequence[ExpertMatch], load: Load) -> list[ExpertMatch]:
         return match.score / (1.0 + LOAD_WEIGHT * pressure)
 
     before = [m.profile.id for m in matches]
-    ordered = sorted(matches, key=lambda m: (m.profile.availability is Availability.unavailable, -adjusted(m)))
+    ordered = sorted(
+        matches, key=lambda m: (m.profile.availability is Availability.unavailable, -adjusted(m))
+    )
     result = []
     for position, match in enumerate(ordered):
         asked = load.recent.get(match.profile.id, 0)
@@ -89,7 +93,7 @@ def balance(matches: Sequence[ExpertMatch], load: Load) -> list[ExpertMatch]:
         note = None
         if moved < 0 and asked:
             note = f"moved down: asked {asked} times in the last 30 days; spreading requests"
-        elif moved > 0 and any(load.recent.get(pid, 0) for pid in before[:position + moved]):
+        elif moved > 0 and any(load.recent.get(pid, 0) for pid in before[: position + moved]):
             note = "moved up: a comparable expert is already getting many requests"
         result.append(match.model_copy(update={"notes": [*match.notes, note]}) if note else match)
     return result

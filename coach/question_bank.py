@@ -12,10 +12,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from coach.errors import ConfigError
+from coach.phrases import Words
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 BANK_FILE = "question_bank.yaml"
 DOMAINS_FILE = "domains.yaml"
+WORDS_FILE = "wish_words.yaml"
 
 Goal = Literal["understand", "get better at", "move into", "start doing"]
 # A field reads well as "in machine learning"; a skill ("code reviews", "negotiation") needs other wording;
@@ -35,7 +37,9 @@ def placeholders(text: str) -> set[str]:
 def _check_placeholders(text: str, allowed: frozenset[str], where: str) -> None:
     unknown = placeholders(text) - allowed
     if unknown:
-        raise ValueError(f"{where}: unknown placeholder(s) {sorted(unknown)} in {text!r}; use {sorted(allowed)}")
+        raise ValueError(
+            f"{where}: unknown placeholder(s) {sorted(unknown)} in {text!r}; use {sorted(allowed)}"
+        )
 
 
 class _Strict(BaseModel):
@@ -59,7 +63,9 @@ class Template(_Strict):
     def _placeholders(self) -> Template:
         _check_placeholders(self.text, QUESTION_PLACEHOLDERS, "question")
         if not placeholders(self.text) & SUBJECT_PLACEHOLDERS:
-            raise ValueError(f"question {self.text!r} must name the subject with {{domain}}, {{in_domain}} or {{unit}}")
+            raise ValueError(
+                f"question {self.text!r} must name the subject with {{domain}}, {{in_domain}} or {{unit}}"
+            )
         if not self.text.rstrip().endswith("?"):
             raise ValueError(f"question {self.text!r} must end with '?'")
         for why in [self.why, *self.why_by_goal.values()]:
@@ -109,6 +115,7 @@ class Domain(_Strict):
     name: str = Field(min_length=2)
     kind: DomainKind = "field"
     aliases: list[str] = Field(default_factory=list)
+    weak_aliases: list[str] = Field(default_factory=list)  # everyday words: count only if no alias is found
     role_aliases: list[str] = Field(default_factory=list)
     unit: str | None = None
     in_domain: str | None = None
@@ -200,24 +207,33 @@ class QuestionBank(BaseModel):
     bank: BankFile
     domains: dict[str, Domain]
     acronyms: frozenset[str]
+    words: Words
 
     @model_validator(mode="after")
     def _cross_refs(self) -> QuestionBank:
         facets = self.bank.facets
-        fallbacks = [self.bank.fallback_domain, *(p.fallback_domain for p in self.bank.goals.values() if p.fallback_domain)]
+        fallbacks = [
+            self.bank.fallback_domain,
+            *(p.fallback_domain for p in self.bank.goals.values() if p.fallback_domain),
+        ]
         for fallback in fallbacks:
             if fallback not in self.domains:
                 raise ValueError(f"fallback domain {fallback!r} is not in domains.yaml")
         for name, step in self.bank.clarifications.items():
             for choice in step.choices:
                 if choice.domain and choice.domain not in self.domains:
-                    raise ValueError(f"clarifications[{name!r}]: domain {choice.domain!r} is not in domains.yaml")
+                    raise ValueError(
+                        f"clarifications[{name!r}]: domain {choice.domain!r} is not in domains.yaml"
+                    )
         owners: dict[str, str] = {}
         for domain in self.domains.values():
             where = f"domain {domain.name!r}"
-            for alias in {_alias_key(a) for a in [domain.name, *domain.aliases, *domain.role_aliases]}:
+            phrases = [domain.name, *domain.aliases, *domain.weak_aliases, *domain.role_aliases]
+            for alias in {_alias_key(a) for a in phrases}:
                 if owners.setdefault(alias, domain.name) != domain.name:
-                    raise ValueError(f"{where}: alias {alias!r} already means {owners[alias]!r}; keep it in one")
+                    raise ValueError(
+                        f"{where}: alias {alias!r} already means {owners[alias]!r}; keep it in one"
+                    )
             for facet in [*domain.facets, *(c.facet for c in domain.choices), *domain.questions]:
                 if facet not in facets:
                     raise ValueError(f"{where}: unknown facet {facet!r}; define it in {BANK_FILE}")
@@ -251,18 +267,24 @@ def _read_yaml(path: Path) -> object:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise ConfigError(f"{path} is missing; restore it from the repository or point prompts_dir at it") from exc
+        raise ConfigError(
+            f"{path} is missing; restore it from the repository or point prompts_dir at it"
+        ) from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path} is not valid YAML ({exc}); fix the file and restart") from exc
 
 
 def load_question_bank(prompts_dir: Path = PROMPTS_DIR) -> QuestionBank:
-    """Read and validate prompts/question_bank.yaml and prompts/domains.yaml; fails loudly on any mistake."""
-    bank_path, domains_path = prompts_dir / BANK_FILE, prompts_dir / DOMAINS_FILE
+    """Read and validate the offline coach's three data files in `prompts_dir`; fails loudly on any mistake."""
+    bank_path, domains_path, words_path = (prompts_dir / f for f in (BANK_FILE, DOMAINS_FILE, WORDS_FILE))
     try:
         bank = BankFile.model_validate(_read_yaml(bank_path))
     except ValidationError as exc:
         raise ConfigError(f"{bank_path} is invalid; fix these entries:\n{exc}") from exc
+    try:
+        words = Words.model_validate(_read_yaml(words_path))
+    except ValidationError as exc:
+        raise ConfigError(f"{words_path} is invalid; fix these entries:\n{exc}") from exc
     try:
         lexicon = DomainsFile.model_validate(_read_yaml(domains_path))
         names = [domain.name for domain in lexicon.domains]
@@ -273,9 +295,12 @@ def load_question_bank(prompts_dir: Path = PROMPTS_DIR) -> QuestionBank:
             bank=bank,
             domains={domain.name: domain for domain in lexicon.domains},
             acronyms=frozenset(a.lower() for a in lexicon.acronyms),
+            words=words,
         )
     except ValidationError as exc:
-        raise ConfigError(f"{domains_path} (checked against {bank_path}) is invalid; fix these entries:\n{exc}") from exc
+        raise ConfigError(
+            f"{domains_path} (checked against {bank_path}) is invalid; fix these entries:\n{exc}"
+        ) from exc
 
 
 @cache

@@ -96,7 +96,8 @@ class CoachService:
         if len(questions) > MAX_QUESTIONS:
             raise CoachInputError(f"At most {MAX_QUESTIONS} questions at a time; drop a few and try again.")
         return [
-            match_question(self.index, q, k=k, filters=filters, recent_asks=self.recent_asks) for q in questions
+            match_question(self.index, q, k=k, filters=filters, recent_asks=self.recent_asks)
+            for q in questions
         ]
 
     def expert(self, expert_id: str) -> ExpertProfile:

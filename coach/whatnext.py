@@ -41,7 +41,9 @@ class Suggestion:
 class NextQuestionWriter(Protocol):
     """An LLM engine that can propose new questions building on recorded takeaways."""
 
-    def what_next(self, takeaways: Sequence[str], open_questions: Sequence[str]) -> list[LearningQuestion]: ...
+    def what_next(
+        self, takeaways: Sequence[str], open_questions: Sequence[str]
+    ) -> list[LearningQuestion]: ...
 
 
 def suggest_next(
@@ -56,7 +58,9 @@ def suggest_next(
             chat = chats.get(q.chat_id or -1)
             where = f"came up in your chat with {chat.expert_name}" if chat else "came up in a chat"
             suggestions.append(
-                Suggestion(SuggestionKind.chat_question, LearningQuestion(text=q.text, why=q.why), where, None, q.id)
+                Suggestion(
+                    SuggestionKind.chat_question, LearningQuestion(text=q.text, why=q.why), where, None, q.id
+                )
             )
     for referral in journal.pending_referrals(user_id):
         expert = index.get(referral.expert_id) if referral.expert_id else None
@@ -81,14 +85,22 @@ def suggest_next(
     for q in questions:
         if q.source is not QuestionSource.chat:
             suggestions.append(
-                Suggestion(SuggestionKind.open_question, LearningQuestion(text=q.text, why=q.why), "still open", None, q.id)
+                Suggestion(
+                    SuggestionKind.open_question,
+                    LearningQuestion(text=q.text, why=q.why),
+                    "still open",
+                    None,
+                    q.id,
+                )
             )
     if writer is not None:
         takeaways = [t.text for t in journal.list_takeaways(user_id)]
         if takeaways:
             try:
                 for new in writer.what_next(takeaways, [q.text for q in questions])[:3]:
-                    suggestions.append(Suggestion(SuggestionKind.builds_on_takeaways, new, "builds on your takeaways"))
+                    suggestions.append(
+                        Suggestion(SuggestionKind.builds_on_takeaways, new, "builds on your takeaways")
+                    )
             except LLMUnavailable as exc:
                 log.warning("what-next ideas from the LLM skipped: %s", exc)
     return _unique(suggestions)[:MAX_SUGGESTIONS]

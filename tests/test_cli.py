@@ -27,7 +27,9 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 
 def test_index_reports_counts_and_exit_zero_then_idempotent(tmp_path: Path) -> None:
-    csv = write(tmp_path, "org.csv", f"{HEADER}\np1,Ann Lee,Pricing Lead,Product,London,,,pricing,open,English\n")
+    csv = write(
+        tmp_path, "org.csv", f"{HEADER}\np1,Ann Lee,Pricing Lead,Product,London,,,pricing,open,English\n"
+    )
     first = run("index", str(csv))
     assert first.exit_code == 0, first.output
     assert "added 1" in first.output and "rejected 0" in first.output

@@ -87,7 +87,9 @@ def index(tmp_path: Path) -> Iterator[ExpertIndex]:
         ("What goes into a title P&L model?", "fin"),
     ],
 )
-def test_search_finds_the_obvious_expert_with_evidence(index: ExpertIndex, question: str, expected: str) -> None:
+def test_search_finds_the_obvious_expert_with_evidence(
+    index: ExpertIndex, question: str, expected: str
+) -> None:
     [top, *_] = index.search(question, k=3)
     assert top.profile.id == expected
     assert top.evidence, "a match always says why"
@@ -106,7 +108,10 @@ def test_search_finds_the_obvious_expert_with_evidence(index: ExpertIndex, quest
     ],
 )
 def test_filters_restrict_results(index: ExpertIndex, filters: SearchFilters, allowed: set[str]) -> None:
-    ids = {m.profile.id for m in index.search("pricing incidents privacy speaking budgets", k=10, filters=filters)}
+    ids = {
+        m.profile.id
+        for m in index.search("pricing incidents privacy speaking budgets", k=10, filters=filters)
+    }
     assert ids <= allowed
     assert ids == allowed, "every allowed profile is still rankable"
 
@@ -197,7 +202,9 @@ def test_a_second_process_fails_fast_instead_of_corrupting(tmp_path: Path) -> No
         assert proc.returncode == 7, proc.stderr
         assert "COACH_CHROMA_URL" in proc.stdout
         assert time.monotonic() - started < 30
-    proc = subprocess.run([sys.executable, "-c", SECOND_OPENER, str(tmp_path)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", SECOND_OPENER, str(tmp_path)], capture_output=True, text=True
+    )
     assert proc.stdout.startswith("OPENED"), "the lock is released on close"
 
 
@@ -239,7 +246,12 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def test_client_server_path_against_a_real_chroma_run(chroma_server: str) -> None:
     first = ExpertIndex.open(None, OfflineEmbedding(), chroma_url=chroma_server)
     first.upsert(ORG)
-    second = ExpertIndex.open(None, OfflineEmbedding(), chroma_url=chroma_server)  # no lock: the server serialises
+    second = ExpertIndex.open(
+        None, OfflineEmbedding(), chroma_url=chroma_server
+    )  # no lock: the server serialises
     assert second.count() == 5
     assert second.search("GDPR privacy", k=1)[0].profile.id == "legal"
-    assert first.search("Spanish pricing", k=2, filters=SearchFilters(language="spanish"))[0].profile.id == "price"
+    assert (
+        first.search("Spanish pricing", k=2, filters=SearchFilters(language="spanish"))[0].profile.id
+        == "price"
+    )

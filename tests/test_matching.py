@@ -35,11 +35,23 @@ ORG = [
     pricing_person("p2", "Ben Ode"),
     pricing_person("p3", "Cho Min"),
     pricing_person("star", "Dee Star", Availability.unavailable),
-    ExpertProfile(id="head", name="Hal Head", title="Head of Product", department="Product", expertise=["roadmaps"]),
-    ExpertProfile(id="cos", name="Cat Staff", title="Chief of Staff", department="Office of the CEO",
-                  bio="Knows who owns what across the company."),
-    ExpertProfile(id="ops", name="Oli Ops", title="Warehouse Analyst", department="Operations",
-                  expertise=["inventory", "logistics"]),
+    ExpertProfile(
+        id="head", name="Hal Head", title="Head of Product", department="Product", expertise=["roadmaps"]
+    ),
+    ExpertProfile(
+        id="cos",
+        name="Cat Staff",
+        title="Chief of Staff",
+        department="Office of the CEO",
+        bio="Knows who owns what across the company.",
+    ),
+    ExpertProfile(
+        id="ops",
+        name="Oli Ops",
+        title="Warehouse Analyst",
+        department="Operations",
+        expertise=["inventory", "logistics"],
+    ),
 ]
 QUESTION = LearningQuestion(text="How do we set subscription pricing and discounts?")
 
@@ -76,13 +88,17 @@ def test_forty_requests_rotate_among_comparable_experts(index: ExpertIndex, jour
 
 
 def test_without_history_the_order_is_the_search_order(index: ExpertIndex) -> None:
-    plain = [m.profile.id for m in index.search(QUESTION.text, k=6) if m.profile.availability != "unavailable"]
+    plain = [
+        m.profile.id for m in index.search(QUESTION.text, k=6) if m.profile.availability != "unavailable"
+    ]
     matched = [m.profile.id for m in match_question(index, QUESTION, k=3).matches]
     assert matched == plain[:3]
 
 
 def test_unavailable_best_match_is_not_first_and_connector_when_nobody_fits(index: ExpertIndex) -> None:
-    result = match_question(index, LearningQuestion(text="How do we design quantum error correction codes?"), k=3)
+    result = match_question(
+        index, LearningQuestion(text="How do we design quantum error correction codes?"), k=3
+    )
     if result.nobody_fits:
         assert result.connector is not None
         assert result.connector.ask.startswith("Who could teach me")
@@ -95,12 +111,24 @@ def test_what_next_from_a_scripted_journal(index: ExpertIndex, journal: Journal)
     covered = journal.add_question(user, "Who sets list prices?")
     journal.add_question(user, "How are discounts approved?")
     journal.log_chat(
-        user, "p1", "Ana Ruiz", True, ["Discounts above 20% need approval"],
-        [ReferralIn(expert_id="p2", note="subscription pricing experiments")], ["How do we test a price change?"],
+        user,
+        "p1",
+        "Ana Ruiz",
+        True,
+        ["Discounts above 20% need approval"],
+        [ReferralIn(expert_id="p2", note="subscription pricing experiments")],
+        ["How do we test a price change?"],
         [covered.id],
     )
     journal.log_chat(
-        user, "head", "Hal Head", True, ["Roadmaps are set quarterly"], [ReferralIn(name="Priya from Sales")], [], []
+        user,
+        "head",
+        "Hal Head",
+        True,
+        ["Roadmaps are set quarterly"],
+        [ReferralIn(name="Priya from Sales")],
+        [],
+        [],
     )
     suggestions = suggest_next(journal, user, index)
     kinds = {s.kind for s in suggestions}

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
+import subprocess
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -16,7 +22,9 @@ from coach.offline import OfflineCoach, default_coach, next_step, read_wish
 from coach.question_bank import PROMPTS_DIR, load_question_bank
 
 OTHER = "something else"
-PRODUCT_WISH = "I want a mentor. I work on the self-publishing side and want to understand traditional publishing."
+PRODUCT_WISH = (
+    "I want a mentor. I work on the self-publishing side and want to understand traditional publishing."
+)
 
 
 def domain_words(domain: str) -> list[str]:
@@ -64,30 +72,95 @@ CASES = [
     Case("Looking for a leadership mentor", clarifies=True, domain="leadership", facet="leading-people"),
     # clear enough: questions at once
     Case("how do royalties get calculated for audiobooks", clarifies=False, domain="audiobook publishing"),
-    Case("What financial metrics matter in traditional publishing?", False, "traditional publishing", "money-and-metrics"),
+    Case(
+        "What financial metrics matter in traditional publishing?",
+        False,
+        "traditional publishing",
+        "money-and-metrics",
+    ),
     Case("I want to understand how the business makes money.", False, "the business", "money-and-metrics"),
     Case("I want to get better at machine learning", clarifies=False, domain="machine learning"),
-    Case("I'm a junior developer and want to get better at code reviews", clarifies=False, domain="code reviews"),
+    Case(
+        "I'm a junior developer and want to get better at code reviews",
+        clarifies=False,
+        domain="code reviews",
+    ),
     Case("I want to move from support into product management", False, "product management", "career-paths"),
-    Case("I'd like to get into data science, I'm currently an accountant", False, "data science", "career-paths"),
+    Case(
+        "I'd like to get into data science, I'm currently an accountant",
+        False,
+        "data science",
+        "career-paths",
+    ),
     Case("I want to switch careers to UX design", clarifies=False, domain="UX design"),
-    Case("I'm a new manager and don't know how to give feedback", False, "people management", "feedback-and-difficult-conversations"),
+    Case(
+        "I'm a new manager and don't know how to give feedback",
+        False,
+        "people management",
+        "feedback-and-difficult-conversations",
+    ),
     Case("I'm a director and want to become a better leader", clarifies=False, domain="leadership"),
-    Case("I'd like to grow into a leadership role", clarifies=False, domain="leadership", facet="career-paths"),
-    Case("I'm an intern in marketing and want to learn how campaigns work", clarifies=False, domain="marketing"),
-    Case("I want to understand the public sector procurement process", False, "public sector", "process-and-how-work-flows"),
-    Case("I work in finance and want to understand how our sales team works", clarifies=False, domain="sales"),
-    Case("I want to learn about banking regulation", clarifies=False, domain="banking", facet="risks-and-mistakes"),
+    Case(
+        "I'd like to grow into a leadership role", clarifies=False, domain="leadership", facet="career-paths"
+    ),
+    Case(
+        "I'm an intern in marketing and want to learn how campaigns work", clarifies=False, domain="marketing"
+    ),
+    Case(
+        "I want to understand the public sector procurement process",
+        False,
+        "public sector",
+        "process-and-how-work-flows",
+    ),
+    Case(
+        "I work in finance and want to understand how our sales team works", clarifies=False, domain="sales"
+    ),
+    Case(
+        "I want to learn about banking regulation",
+        clarifies=False,
+        domain="banking",
+        facet="risks-and-mistakes",
+    ),
     Case("teacher here, want to get better at teaching online", clarifies=False, domain="teaching online"),
     Case("I want to start using SQL for my reports", clarifies=False, domain="SQL", facet="getting-started"),
-    Case("I want to learn quantum computing", clarifies=False, domain="quantum computing", facet="getting-started"),
+    Case(
+        "I want to learn quantum computing",
+        clarifies=False,
+        domain="quantum computing",
+        facet="getting-started",
+    ),
     # non-native English, lower case, typos in the filler
     Case("i want learn about the cloud security, please help", clarifies=False, domain="cloud security"),
     Case("please i need mentor for become better leader", clarifies=False, domain="leadership"),
     Case("i wnat a mentro for undrestand publising", clarifies=True, domain="publishing"),
-    Case("i am nurse and want move to hospital administration", False, "hospital administration", "career-paths"),
+    Case(
+        "i am nurse and want move to hospital administration",
+        False,
+        "hospital administration",
+        "career-paths",
+    ),
     Case("how i can be good manager", clarifies=False, domain="people management"),
     Case("want learn excel", clarifies=False, domain="Excel"),
+    # specific questions from people at a publishing company
+    Case("How do we decide how much to pay an author up front for a new book?", False, "publishing"),
+    Case("Could a true-life book get us sued for what it says about a real person?", False, "publishing"),
+    Case(
+        "How do we keep the website from falling over during a huge preorder rush?",
+        False,
+        "software engineering",
+    ),
+    Case(
+        "Why does the price of paper matter so much to us, and what do we do when it spikes?",
+        False,
+        "the business",
+    ),
+    Case("what makes a good pitch deck?", clarifies=False, domain="pitch deck"),
+    Case(
+        "I'm an editor thinking about switching into product management here",
+        False,
+        "product management",
+        "career-paths",
+    ),
 ]
 
 
@@ -126,8 +199,15 @@ class ReadCase:
 
 READ_CASES = [
     ReadCase(PRODUCT_WISH, "traditional publishing", "understand", "the self-publishing side"),
-    ReadCase("I want to move from support into product management", "product management", "move into", "support"),
-    ReadCase("I'm a junior developer and want to get better at code reviews", "code reviews", "get better at", "junior developer"),
+    ReadCase(
+        "I want to move from support into product management", "product management", "move into", "support"
+    ),
+    ReadCase(
+        "I'm a junior developer and want to get better at code reviews",
+        "code reviews",
+        "get better at",
+        "junior developer",
+    ),
     ReadCase("I'm a new manager, help", "people management", "get better at", "new manager"),
     ReadCase("i want learn about the cloud security, please help", "cloud security", "understand"),
     ReadCase("I want to learn Python", "Python", "start doing"),
@@ -135,6 +215,19 @@ READ_CASES = [
     ReadCase("become a florist", "the florist role", "move into"),
     ReadCase("Looking for a machine learning mentor", "machine learning", ""),
     ReadCase("I want a mentor", "", ""),
+    ReadCase(
+        "I'm an editor thinking about switching into product management here",
+        "product management",
+        "move into",
+        "editor",
+    ),
+    ReadCase("Someone who can explain how a novel ends up becoming a TV show.", "publishing", "understand"),
+    ReadCase(
+        "Can someone walk me through planning the push for a new release, start to finish?",
+        "planning the push",
+        "understand",
+    ),
+    ReadCase("Which book should I read to get better at negotiation?", "negotiation", "get better at"),
 ]
 
 
@@ -175,6 +268,65 @@ def test_a_specific_question_is_kept_as_question_one() -> None:
     assert "royalties" in questions[0].search_query
 
 
+@pytest.mark.parametrize(
+    ("wish", "first"),
+    [
+        (
+            "How do we decide how much to pay an author up front for a new book?",
+            "In publishing, how do we decide how much to pay an author up front for a new book?",
+        ),
+        (
+            "Someone based in London who can explain how the UK book trade differs from the US.",
+            "In publishing, could you walk me through how the UK book trade differs from the US?",
+        ),
+        (
+            "I want to understand how the business makes money.",
+            "Could you walk me through how the business makes money?",
+        ),
+        (
+            "I'm editing a memoir that quotes song lyrics - are we allowed to print them?",
+            "In editorial work, I'm editing a memoir that quotes song lyrics - are we allowed to print them?",
+        ),
+    ],
+)
+def test_the_persons_own_question_comes_first_naming_the_subject(wish: str, first: str) -> None:
+    questions = next_step(wish)
+
+    assert isinstance(questions, list)
+    assert questions[0].text == first
+    assert questions[0].why == default_coach().bank.bank.user_question_why
+
+
+@pytest.mark.parametrize(
+    ("wish", "kinds"),
+    [
+        ("I want to understand how royalties are calculated", {"field", "skill"}),  # a topic: reads as either
+        ("I'm a junior developer and want to get better at code reviews", {"skill"}),
+    ],
+)
+def test_subjects_outside_the_lexicon_only_get_templates_that_read_well_for_them(
+    wish: str, kinds: set[str]
+) -> None:
+    coach = default_coach()
+    reading = read_wish(wish)
+    questions = next_step(wish)
+    fitting = set()
+    for facet in coach.bank.bank.facets.values():
+        for template in facet.questions:
+            if kinds <= set(template.kinds):
+                text = template.text.format(
+                    domain=reading.domain,
+                    in_domain=f"in {reading.domain}",
+                    unit="",
+                    background="my current role",
+                )
+                fitting.add(text[:1].upper() + text[1:])
+
+    assert isinstance(questions, list)
+    generated = [q.text for q in questions if q.why != coach.bank.bank.user_question_why]
+    assert generated and all(text in fitting for text in generated), generated
+
+
 def test_a_career_change_names_where_the_person_comes_from() -> None:
     questions = next_step("I want to move from support into product management")
 
@@ -205,7 +357,9 @@ def test_never_more_than_two_clarifying_rounds_even_when_every_answer_is_somethi
         (["something else: I'd like to understand how our pricing works"], "", None),
     ],
 )
-def test_typed_answers_are_folded_into_the_reading(answers: list[str], domain: str, facet: str | None) -> None:
+def test_typed_answers_are_folded_into_the_reading(
+    answers: list[str], domain: str, facet: str | None
+) -> None:
     step = next_step("I want a mentor", answers)
     reading = read_wish("I want a mentor", answers)
 
@@ -220,7 +374,20 @@ def test_a_free_text_facet_answer_becomes_the_first_question() -> None:
     questions = next_step(PRODUCT_WISH, ["the editorial calendar"])
 
     assert isinstance(questions, list)
-    assert questions[0].text == "Could you walk me through the editorial calendar in traditional publishing?"
+    assert questions[0].text == "In traditional publishing, could you walk me through the editorial calendar?"
+
+
+def test_questions_are_the_same_in_another_process_with_another_hash_seed() -> None:
+    script = (
+        "import json; from coach.offline import next_step; "
+        f"print(json.dumps([q.model_dump() for q in next_step({PRODUCT_WISH!r}, ['how it makes money'])]))"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "4242"}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+
+    here = next_step(PRODUCT_WISH, ["how it makes money"])
+    assert isinstance(here, list)
+    assert json.loads(out.stdout) == [q.model_dump() for q in here]
 
 
 def test_the_same_wish_always_gets_the_same_questions_and_different_wishes_vary() -> None:
@@ -259,19 +426,31 @@ def test_every_template_renders_for_every_domain() -> None:
                 assert text.endswith("?") and any(w in text.lower() for w in domain_words(domain.name)), text
 
 
-def _broken_copy(tmp_path: Path, file: str, edit: str) -> Path:
+def _set_text(text: str) -> Callable[[dict[str, Any]], None]:
+    def edit(data: dict[str, Any]) -> None:
+        data["facets"]["customers"]["questions"][0]["text"] = text
+
+    return edit
+
+
+BREAKAGES: dict[str, Callable[[dict[str, Any]], None]] = {
+    "unknown placeholder": _set_text("Who buys {product} {in_domain}?"),
+    "no subject": _set_text("Who are the customers?"),
+    "missing key": lambda data: data["facets"]["customers"]["questions"][0].pop("why"),
+    "unknown facet": lambda data: data["domains"][0].update(
+        choices=[{"label": "a", "facet": "nope"}, {"label": "b", "facet": "customers"}]
+    ),
+    "alias in two domains": lambda data: data["domains"][1]["aliases"].append("trad publishing"),
+    "missing word list": lambda data: data.pop("stopwords"),
+}
+
+
+def _broken_copy(tmp_path: Path, file: str, breakage: str) -> Path:
     target = tmp_path / "prompts"
     shutil.copytree(PROMPTS_DIR, target)
     path = target / file
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if edit == "unknown placeholder":
-        data["facets"]["customers"]["questions"][0]["text"] = "Who buys {product} {in_domain}?"
-    elif edit == "missing key":
-        del data["facets"]["customers"]["questions"][0]["why"]
-    elif edit == "no subject":
-        data["facets"]["customers"]["questions"][0]["text"] = "Who are the customers?"
-    elif edit == "unknown facet":
-        data["domains"][0]["choices"] = [{"label": "a", "facet": "nope"}, {"label": "b", "facet": "customers"}]
+    BREAKAGES[breakage](data)
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return target
 
@@ -283,6 +462,8 @@ def _broken_copy(tmp_path: Path, file: str, edit: str) -> Path:
         ("question_bank.yaml", "missing key", "why"),
         ("question_bank.yaml", "no subject", "must name the subject"),
         ("domains.yaml", "unknown facet", "unknown facet 'nope'"),
+        ("domains.yaml", "alias in two domains", "already means 'traditional publishing'"),
+        ("wish_words.yaml", "missing word list", "stopwords"),
     ],
 )
 def test_a_broken_bank_fails_loudly_on_load(tmp_path: Path, file: str, edit: str, message: str) -> None:

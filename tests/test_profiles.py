@@ -36,7 +36,10 @@ GOOD = {
 @pytest.mark.parametrize(
     ("name", "text"),
     [
-        ("people.csv", f"{HEADER},team_size\np1,Sam Okafor,Finance partner,,,,,title P&L;advances,open,English;Yoruba,4\n"),
+        (
+            "people.csv",
+            f"{HEADER},team_size\np1,Sam Okafor,Finance partner,,,,,title P&L;advances,open,English;Yoruba,4\n",
+        ),
         ("people.json", json.dumps([GOOD])),
         ("people.json", json.dumps({"profiles": [GOOD]})),
         ("people.jsonl", json.dumps(GOOD) + "\n\n"),

@@ -19,7 +19,9 @@ class OfflineEmbedding(EmbeddingFunction[Documents]):
 
     def __init__(self, version: str = textvec.VERSION) -> None:
         if version != textvec.VERSION:
-            raise ConfigError(f"index built with offline embedding {version}; this build has {textvec.VERSION}")
+            raise ConfigError(
+                f"index built with offline embedding {version}; this build has {textvec.VERSION}"
+            )
         self.version = version
 
     def __call__(self, input: Documents) -> Embeddings:
@@ -72,9 +74,14 @@ class OpenAICompatibleEmbedding(EmbeddingFunction[Documents]):
 
         if self._client is None:
             if not self._api_key and not self.base_url:
-                raise ConfigError("The openai embedding needs OPENAI_API_KEY (or OPENAI_BASE_URL for a local server)")
+                raise ConfigError(
+                    "The openai embedding needs OPENAI_API_KEY (or OPENAI_BASE_URL for a local server)"
+                )
             self._client = openai.OpenAI(
-                api_key=self._api_key or "not-needed", base_url=self.base_url, timeout=self.timeout, max_retries=2
+                api_key=self._api_key or "not-needed",
+                base_url=self.base_url,
+                timeout=self.timeout,
+                max_retries=2,
             )
         texts = list(input)
         vectors: list[Any] = []

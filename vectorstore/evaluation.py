@@ -30,7 +30,9 @@ class EvalSet:
         paths = {name: directory / name for name in ("profiles.jsonl", "queries.jsonl", "qrels.tsv")}
         missing = [name for name, path in paths.items() if not path.exists()]
         if missing:
-            raise ProfileError(f"{directory} lacks {', '.join(missing)}; expected the layout of shared/eval/dev")
+            raise ProfileError(
+                f"{directory} lacks {', '.join(missing)}; expected the layout of shared/eval/dev"
+            )
         queries = {}
         for line in paths["queries.jsonl"].read_text(encoding="utf-8").splitlines():
             if line.strip():

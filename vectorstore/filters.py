@@ -16,7 +16,9 @@ class FilterIndex:
         self._sets: dict[str, dict[str, set[str]]] = {
             name: defaultdict(set) for name in ("availability", "location", "department", "languages")
         }
-        self._labels: dict[str, dict[str, str]] = {name: {} for name in ("location", "department", "languages")}
+        self._labels: dict[str, dict[str, str]] = {
+            name: {} for name in ("location", "department", "languages")
+        }
         for profile in profiles:
             self._add("availability", profile.availability.value, profile.id)
             self._add("location", profile.location, profile.id)
@@ -43,7 +45,9 @@ class FilterIndex:
             return None
         groups: list[set[str]] = []
         if filters.availability:
-            groups.append(set().union(*(self._sets["availability"].get(a.value, set()) for a in filters.availability)))
+            groups.append(
+                set().union(*(self._sets["availability"].get(a.value, set()) for a in filters.availability))
+            )
         for name, value in (
             ("location", filters.location),
             ("department", filters.department),

@@ -82,7 +82,9 @@ class ExpertIndex:
         self._load()
 
     @classmethod
-    def open(cls, data_dir: Path | None, embedding: CoachEmbedding, chroma_url: str | None = None) -> ExpertIndex:
+    def open(
+        cls, data_dir: Path | None, embedding: CoachEmbedding, chroma_url: str | None = None
+    ) -> ExpertIndex:
         client, lock = open_client(data_dir, chroma_url)
         try:
             return cls(client, embedding, lock)
@@ -131,7 +133,9 @@ class ExpertIndex:
         if allowed is not None and not allowed:
             return []
         query_vector = self._embedding([question])
-        n_results = min(max(DENSE_CANDIDATES, k * 4), len(self._profiles) if allowed is None else len(allowed))
+        n_results = min(
+            max(DENSE_CANDIDATES, k * 4), len(self._profiles) if allowed is None else len(allowed)
+        )
         result = self._collection.query(
             query_embeddings=query_vector,
             n_results=n_results,
@@ -183,7 +187,9 @@ class ExpertIndex:
     def _collections(self) -> list[ChromaCollection]:
         prefix = f"{COLLECTION_PREFIX}-"
         names = [c if isinstance(c, str) else c.name for c in self._client.list_collections()]
-        return [self._client.get_collection(n, embedding_function=None) for n in names if n.startswith(prefix)]
+        return [
+            self._client.get_collection(n, embedding_function=None) for n in names if n.startswith(prefix)
+        ]
 
     def _resolve(self) -> ChromaCollection:
         complete = [c for c in self._collections() if (c.metadata or {}).get("complete")]
@@ -215,7 +221,9 @@ class ExpertIndex:
             configuration={"hnsw": {"space": "cosine"}},
         )
 
-    def _write_generation(self, keep: list[str], write: list[ExpertProfile], progress: Progress | None) -> None:
+    def _write_generation(
+        self, keep: list[str], write: list[ExpertProfile], progress: Progress | None
+    ) -> None:
         generation = int((self._collection.metadata or {}).get("generation", 0)) + 1
         target = self._new_collection(generation)
         try:
@@ -239,8 +247,15 @@ class ExpertIndex:
         total = len(keep) + len(write)
         done = 0
         for start in range(0, len(keep), batch):
-            got = source.get(ids=list(keep[start : start + batch]), include=["embeddings", "documents", "metadatas"])
-            target.add(ids=got["ids"], embeddings=got["embeddings"], documents=got["documents"], metadatas=got["metadatas"])  # type: ignore[arg-type]
+            got = source.get(
+                ids=list(keep[start : start + batch]), include=["embeddings", "documents", "metadatas"]
+            )
+            target.add(
+                ids=got["ids"],
+                embeddings=got["embeddings"],
+                documents=got["documents"],
+                metadatas=got["metadatas"],
+            )  # type: ignore[arg-type]
             done += len(got["ids"])
             if progress:
                 progress(done, total)
@@ -296,4 +311,3 @@ def _metadata(profile: ExpertProfile) -> dict[str, Any]:
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40]
-

@@ -20,7 +20,14 @@ DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_MAX_ROWS = 50_000
 MAX_EXTRA_FIELDS = 30
 KNOWN_FIELDS = frozenset(ExpertProfile.model_fields) - {"extra"}
-FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".yaml": "yaml", ".yml": "yaml"}
+FORMATS = {
+    ".csv": "csv",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+}
 
 
 @dataclass(frozen=True)
@@ -165,7 +172,9 @@ def _validate(raw: Any, name: str, row: int, issues: list[RowIssue]) -> ExpertPr
         issues.append(RowIssue(name, row, "", raw.reason))
         return None
     if not isinstance(raw, dict):
-        issues.append(RowIssue(name, row, "", f"expected an object with id and name, got {type(raw).__name__}"))
+        issues.append(
+            RowIssue(name, row, "", f"expected an object with id and name, got {type(raw).__name__}")
+        )
         return None
     known = {key: value for key, value in raw.items() if key in KNOWN_FIELDS}
     extra = {str(key): value for key, value in raw.items() if key not in KNOWN_FIELDS and key != "extra"}
@@ -207,7 +216,9 @@ def _dedupe(rows: list[tuple[int, ExpertProfile]], name: str) -> tuple[list[Expe
         latest[profile.id] = profile
         seen.setdefault(profile.id, []).append(row)
     issues = [
-        RowIssue(name, where[-1], "id", f"id {pid!r} appears {len(where)} times; this last one wins", "duplicate")
+        RowIssue(
+            name, where[-1], "id", f"id {pid!r} appears {len(where)} times; this last one wins", "duplicate"
+        )
         for pid, where in seen.items()
         if len(where) > 1
     ]

@@ -1,0 +1,119 @@
+"""Plain-English text handling for the offline coach: typo fixes, content words and clean subject phrases."""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# A subject phrase ends at punctuation or a connector ("cloud security, please help" -> "cloud security").
+CLAUSE_END = re.compile(
+    r"[,.;!?]|\s(?:and|but|because|since|so|as|while|when|where|which|who|that|then|or|please|thanks|thank you|"
+    r"if|before|after|like|for|to help|to get|to be|to become|to see|to do|to make|so that)\b"
+)
+_LEAD_FILLER = re.compile(
+    r"^(?:the|a|an|my|our|some|more|about|of|on|in|into|to|with|really|better|properly|deeply|deeper|basics|"
+    r"stuff|i want|i need|i'd like|want|need|find|looking for|get|have|using|use|doing|do)\s+"
+)
+_TRAIL_FILLER = re.compile(
+    r"\s+(?:better|more|please|too|also|well|stuff|things|side|world|area|field|space|topic|subject|now|asap|soon|"
+    r"here|properly|quickly|fast|today|first|deeply|in general|in depth|at work|for work|at my job|in my job|in my role|"
+    r"in my company|at my company|in the company|one day|someday|eventually|a bit|a little|role|position|job|help|"
+    r"business|industry|sector|market|division|department|team|teams|function|group|unit|skills|skill)$"
+)
+_SELF_WORD = re.compile(r"(?:^|\s)i(?:'m|'d)?(?:\s|$)")
+MAX_PHRASE_WORDS = 6
+
+
+class Words(BaseModel):
+    """prompts/wish_words.yaml: the plain-English word lists the wish reader relies on."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    spelling: dict[str, str]
+    fuzzy_words: list[str] = Field(min_length=1)
+    stopwords: frozenset[str]
+    determiners: frozenset[str]
+    not_subjects: frozenset[str]
+    vague: frozenset[str]
+
+
+class Phrasebook:
+    """Normalising, splitting and cleaning user text with one set of word lists."""
+
+    def __init__(self, words: Words) -> None:
+        self.words = words
+
+    def normalise(self, text: str) -> str:
+        """Lower case, straight quotes, fixed filler typos, single spaces; punctuation kept for clause limits."""
+        for curly, straight in (("\u2019", "'"), ("\u2018", "'"), ("\u201c", '"'), ("\u201d", '"')):
+            text = text.replace(curly, straight)
+        text = re.sub(r"\bi m\b", "i'm", text.lower())
+        return " ".join(re.sub(r"[a-z']+", self._fix_word, text).split())
+
+    def _fix_word(self, match: re.Match[str]) -> str:
+        word = match.group()
+        if word in self.words.spelling:
+            return self.words.spelling[word]
+        if len(word) >= 8:
+            close = difflib.get_close_matches(word, self.words.fuzzy_words, n=1, cutoff=0.85)
+            return close[0] if close else word
+        return word
+
+    def content_words(self, text: str) -> list[str]:
+        """The words that carry meaning, in order ("how do royalties work" -> ["royalties"])."""
+        found = re.findall(r"[a-z0-9&][a-z0-9&'-]*", text.lower())
+        return [w for w in found if w not in self.words.stopwords and len(w) > 2]
+
+    def clean_phrase(self, raw: str) -> str:
+        """The subject phrase at the start of `raw`, without connectors and filler ("the cloud, please" -> "cloud")."""
+        cut = CLAUSE_END.search(raw)
+        phrase = " ".join((raw[: cut.start()] if cut else raw).split())
+        for pattern in (_LEAD_FILLER, _TRAIL_FILLER):
+            previous = None
+            while previous != phrase:
+                previous, phrase = phrase, pattern.sub("", phrase).strip()
+        phrase = " ".join(phrase.split()[:MAX_PHRASE_WORDS]).strip(" '\"-")
+        if phrase in self.words.vague or _SELF_WORD.search(phrase) or not self.content_words(phrase):
+            return ""
+        return phrase
+
+    def noun_phrase(self, words: list[str]) -> str:
+        """The leading noun phrase of some words: determiners skipped, stops at the first function word."""
+        while words and words[0] in self.words.determiners:
+            words = words[1:]
+        phrase: list[str] = []
+        stops = self.words.stopwords | self.words.determiners | self.words.not_subjects
+        for word in words:
+            if word in stops:
+                break
+            phrase.append(word)
+        return self.clean_phrase(" ".join(phrase[:3]))
+
+    def names_a_subject(self, phrase: str) -> bool:
+        """Whether a phrase could be a subject ("pitch deck") rather than a question's tail ("for years")."""
+        return bool(phrase) and not any(word in self.words.not_subjects for word in phrase.split())
+
+
+def sentences(text: str) -> list[str]:
+    return [part.strip() for part in re.split(r"(?<=[.!?;])\s+|\n+", text) if part.strip()]
+
+
+def tidy_question(sentence: str) -> str:
+    """A user's sentence as a question: single spaces, capital first letter, "I" capitalised, one '?'."""
+    text = re.sub(r"\bi\b", "I", " ".join(sentence.split()).strip(" .!?;,"))
+    return text[:1].upper() + text[1:] + "?" if text else ""
+
+
+def with_article(noun: str) -> str:
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
+
+
+def as_typed(original: str, phrase: str) -> str:
+    """`phrase` (found in the normalised text) with the user's own casing ("the UK book trade"), when findable."""
+    words = re.findall(r"[\w&'-]+", phrase)
+    if not words:
+        return phrase
+    match = re.search(r"\W+".join(re.escape(w) for w in words), original, flags=re.IGNORECASE)
+    return match.group() if match else phrase

@@ -1,0 +1,184 @@
+"""Writing 3-5 learning questions for a reading of a wish, from the question bank's facets and templates."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from coach.lexicon import Lexicon
+from coach.models import LearningQuestion
+from coach.phrases import Phrasebook
+from coach.question_bank import Domain, DomainKind, Goal, QuestionBank, Template
+from coach.wish import TextReading
+
+QUESTION_COUNT = 4
+_SAME_QUESTION = 0.5  # share of content words above which two questions ask the same thing
+
+
+def goal_of(reading: TextReading) -> Goal:
+    """The goal questions are written for; wanting to understand is the default."""
+    return reading.goal or "understand"
+
+
+@dataclass(frozen=True)
+class QuestionWriter:
+    """Turns a reading into concrete questions; deterministic for a given seed."""
+
+    bank: QuestionBank
+    lexicon: Lexicon
+
+    @property
+    def phrases(self) -> Phrasebook:
+        return self.lexicon.phrases
+
+    def domain(self, reading: TextReading) -> Domain:
+        """The lexicon entry for the reading's domain, or one made up for a subject the lexicon lacks."""
+        if reading.known_domain and reading.domain in self.bank.domains:
+            return self.bank.domain(reading.domain)
+        if not reading.domain:
+            # A question about an unnamed subject is about the business; a vague wish is about growing.
+            goal = "understand" if reading.question or reading.focus else reading.goal
+            plan = self.bank.bank.goals[goal] if goal else None
+            return self.bank.domain((plan and plan.fallback_domain) or self.bank.bank.fallback_domain)
+        base = self.bank.domains.get(reading.base_domain)
+        kind: DomainKind = base.kind if base else "field"
+        if reading.topic:
+            kind = "topic"
+        elif reading.goal == "get better at" and not reading.domain.startswith("the "):  # "the florist role"
+            kind = "skill"
+        # "hospital administration" is worded as said and searched with healthcare's words too.
+        keywords = [*self.phrases.content_words(reading.domain), *(base.keywords if base else [])]
+        return Domain(name=reading.domain, kind=kind, keywords=keywords or [reading.domain])
+
+    def facets(self, reading: TextReading, domain: Domain) -> list[str]:
+        """The facets the person asked about that this domain can serve, fallbacks applied, in order."""
+        goal = goal_of(reading)
+        result: list[str] = []
+        for name in reading.facets:
+            facet = self.bank.bank.facets.get(name)
+            if facet is None:
+                continue
+            if not self.bank.facet_available(domain, name, goal):
+                name = facet.fallback or ""
+            if name and self.bank.facet_available(domain, name, goal) and name not in result:
+                result.append(name)
+        return result
+
+    def write(self, reading: TextReading, seed: int) -> list[LearningQuestion]:
+        """The person's own question (if any) first, then mostly the chosen facets, then complementary ones."""
+        domain = self.domain(reading)
+        goal = goal_of(reading)
+        chosen = self.facets(reading, domain)
+        facets = self._plan(reading, domain, chosen, random.Random(seed))
+        first_facet = chosen[0] if chosen else facets[0]
+        questions: list[LearningQuestion] = []
+        if reading.question:
+            questions.append(self._own_question(reading.question, domain, first_facet))
+        if reading.focus:
+            focus = self.bank.bank.focus_question.format(focus=reading.focus)
+            self._add(questions, self._own_question(focus, domain, first_facet))
+        values = _placeholders(domain, reading.background)
+        queues = {f: self._queue(domain, f, goal, seed, bool(reading.background)) for f in facets}
+        slots = _slots(chosen, facets, QUESTION_COUNT - len(questions))
+        # The planned slots first, then facets not used yet, then second questions from used ones.
+        for facet in [*slots, *(f for f in facets if f not in slots), *facets]:
+            while len(questions) < QUESTION_COUNT and queues[facet]:
+                if self._add(questions, self._render(queues[facet].pop(0), facet, domain, goal, values)):
+                    break
+        return questions
+
+    def _plan(self, reading: TextReading, domain: Domain, chosen: list[str], rng: random.Random) -> list[str]:
+        """Chosen facets first, then the complementary ones for this goal and domain, then any others."""
+        goal = goal_of(reading)
+        plan = self.bank.bank.goals[goal]
+        lead = [plan.lead] if plan.lead else []
+        complementary = [f for f in [*lead, *(domain.facets or plan.facets)] if f not in chosen]
+        head, tail = complementary[:2], complementary[2:]
+        rng.shuffle(tail)  # the first two follow the plan; the rest vary from wish to wish
+        order = [*chosen, *head, *tail, *plan.facets, *sorted(self.bank.bank.facets)]
+        available = [f for f in order if self.bank.facet_available(domain, f, goal)]
+        return list(dict.fromkeys(available))
+
+    def _queue(
+        self, domain: Domain, facet: str, goal: Goal, seed: int, has_background: bool
+    ) -> list[Template]:
+        """The domain's own templates in curated order, then the generic ones shuffled by the wish."""
+        own, generic = self.bank.templates(domain, facet, goal)
+        shuffled = list(generic)
+        random.Random(f"{seed}:{facet}").shuffle(shuffled)
+        if has_background:  # "which skills from support carry over" beats a generic question when we know
+            shuffled.sort(key=lambda t: "{background}" not in t.text)
+        return [*own, *shuffled]
+
+    def _add(self, questions: list[LearningQuestion], question: LearningQuestion) -> bool:
+        """Append unless it asks what an earlier question already asks."""
+        mine = set(self.phrases.content_words(question.text))
+        for other in questions:
+            theirs = set(self.phrases.content_words(other.text))
+            if mine and theirs and len(mine & theirs) / len(mine | theirs) >= _SAME_QUESTION:
+                return False
+        questions.append(question)
+        return True
+
+    def _render(
+        self, template: Template, facet: str, domain: Domain, goal: Goal, values: dict[str, str]
+    ) -> LearningQuestion:
+        text = " ".join(template.text.format(**values).split())
+        return LearningQuestion(
+            text=text[:1].upper() + text[1:],
+            why=template.why_by_goal.get(goal, template.why).format(**values),
+            facet=facet,
+            search_query=_query([*template.keywords, *domain.keywords]),
+        )
+
+    def _own_question(self, text: str, domain: Domain, facet: str) -> LearningQuestion:
+        text = _with_subject(text, domain, self.phrases)
+        own, generic = self.bank.templates(domain, facet)
+        facet_words = [*own, *generic][0].keywords if own or generic else []
+        return LearningQuestion(
+            text=text[:400],
+            why=self.bank.bank.user_question_why,
+            facet=facet,
+            search_query=_query([*self.phrases.content_words(text), *facet_words, *domain.keywords]),
+        )
+
+
+def _placeholders(domain: Domain, background: str) -> dict[str, str]:
+    name = domain.name
+    return {
+        "domain": name,
+        "in_domain": domain.in_domain or f"in {name}",
+        "unit": domain.unit or (name if name.startswith("the ") else f"the {name} team"),
+        "background": background or "my current role",
+    }
+
+
+def _slots(chosen: list[str], facets: list[str], count: int) -> list[str]:
+    """Which facet fills each remaining slot: mostly what the person chose, one complementary question."""
+    if count <= 0:
+        return []
+    if not chosen:
+        return facets[:count]
+    focused = [chosen[i % len(chosen)] for i in range(max(1, count - 1))]
+    return [*focused, *[f for f in facets if f not in chosen]][:count]
+
+
+def _with_subject(text: str, domain: Domain, phrases: Phrasebook) -> str:
+    """Make sure a question names the subject, so it stands alone next to a person: "In publishing, how ...?"."""
+    words = phrases.content_words(domain.name) or [domain.name.lower()]
+    if any(word in text.lower() for word in words):
+        return text
+    first, _, rest = text.partition(" ")
+    keep_case = first.rstrip(",") in {"I", "I'm", "I'd", "I've", "I'll"} or first.isupper()
+    opening = first if keep_case else first.lower()
+    in_domain = domain.in_domain or f"in {domain.name}"
+    return f"{in_domain[:1].upper()}{in_domain[1:]}, {opening} {rest}".strip()
+
+
+def _query(parts: Sequence[str]) -> str:
+    """Search words in order, each word once (case-insensitive, first spelling kept)."""
+    words: dict[str, str] = {}
+    for word in " ".join(parts).split():
+        words.setdefault(word.lower(), word)
+    return " ".join(words.values())

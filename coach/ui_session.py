@@ -1,0 +1,199 @@
+"""One browser session of the web app: its state and the form parsing behind each event, without Gradio."""
+
+from __future__ import annotations
+
+import logging
+import re
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from coach.errors import CoachInputError
+from coach.journal import Journal, JournalError
+from coach.models import (
+    MAX_QUESTIONS,
+    Agenda,
+    Clarification,
+    LearningQuestion,
+    QuestionMatches,
+    QuestionSource,
+)
+from vectorstore.index import ExpertIndex
+from vectorstore.models import Availability, ExpertProfile, FieldEvidence, SearchFilters
+
+log = logging.getLogger(__name__)
+
+ANY = "Any"
+DEFAULT_TIME = "10:00"
+DOWNLOAD_DIR = "question-coach"
+_TIME = re.compile(r"^\s*(\d{1,2})[:.h](\d{2})\s*$")
+
+
+@dataclass
+class CoachSession:
+    """Everything one browser session knows; kept in gr.State, never shared between users."""
+
+    wish: str = ""
+    answers: list[str] = field(default_factory=list)
+    clarification: Clarification | None = None
+    questions: list[LearningQuestion] = field(default_factory=list)
+    matches: list[QuestionMatches] = field(default_factory=list)
+    filters: SearchFilters | None = None
+    staged: list[ExpertProfile] = field(default_factory=list)
+    suggestions: list[LearningQuestion] = field(default_factory=list)
+    journal_wish_id: int | None = None
+    journal_questions: dict[str, int] = field(default_factory=dict)
+
+    def restart(self, wish: str = "") -> CoachSession:
+        """A new conversation that keeps the session's filters and any staged profile import."""
+        return CoachSession(wish=wish, filters=self.filters, staged=self.staged)
+
+
+def next_weekday(today: date) -> date:
+    """Tomorrow, or the Monday after when tomorrow falls on a weekend."""
+    day = today + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def parse_start(day_text: str | None, time_text: str | None) -> datetime | None:
+    """A naive start from the form's date and time; None when the date is left empty."""
+    if not (day_text or "").strip():
+        return None
+    try:
+        day = date.fromisoformat((day_text or "").strip())
+    except ValueError:
+        raise CoachInputError(f"Date {day_text!r} is not a date like 2026-12-01 (year-month-day).") from None
+    found = _TIME.match(time_text or DEFAULT_TIME)
+    if not found or int(found.group(1)) > 23 or int(found.group(2)) > 59:
+        raise CoachInputError(f"Time {time_text!r} is not a time like 10:00 (24-hour clock).")
+    return datetime.combine(day, time(int(found.group(1)), int(found.group(2))))
+
+
+def table_rows(table: Any) -> list[str]:
+    """The first-column texts of a Dataframe value (a list of rows, a payload dict or a pandas frame)."""
+    rows = table.get("data", []) if isinstance(table, dict) else table
+    if hasattr(rows, "columns") and hasattr(rows, "values"):
+        rows = rows.values.tolist()
+    texts = []
+    for row in rows or []:
+        cell = row[0] if isinstance(row, list | tuple) and row else row
+        text = " ".join(str(cell if cell is not None else "").split())
+        if text and text.lower() != "nan":
+            texts.append(text)
+    return texts
+
+
+def parse_questions(table: Any, known: Sequence[LearningQuestion]) -> list[LearningQuestion]:
+    """The edited question list; blank rows are dropped and unchanged rows keep their 'why'."""
+    texts = list(dict.fromkeys(table_rows(table)))
+    if not texts:
+        raise CoachInputError(
+            "The question list is empty: add a question, or describe your wish in the chat."
+        )
+    if len(texts) > MAX_QUESTIONS:
+        raise CoachInputError(
+            f"{len(texts)} questions is too many: keep the {MAX_QUESTIONS} that matter most."
+        )
+    by_text = {q.text: q for q in known}
+    questions = []
+    for number, text in enumerate(texts, start=1):
+        if not 5 <= len(text) <= 400:
+            raise CoachInputError(
+                f"Question {number} should be 5 to 400 characters long; it has {len(text)}."
+            )
+        questions.append(by_text.get(text) or LearningQuestion(text=text))
+    return questions
+
+
+def build_filters(
+    availability: Sequence[str] | None, location: str | None, department: str | None, language: str | None
+) -> SearchFilters | None:
+    """Filters from the pickers; everything ticked (or nothing) and "Any" everywhere means no filter."""
+    chosen = [Availability(a) for a in availability or []]
+
+    def picked(value: str | None) -> str | None:
+        return None if value in (None, "", ANY) else value
+
+    filters = SearchFilters(
+        availability=chosen if chosen and len(chosen) < len(Availability) else None,
+        location=picked(location),
+        department=picked(department),
+        language=picked(language),
+    )
+    return None if filters == SearchFilters() else filters
+
+
+def expert_questions(session: CoachSession, expert_id: str) -> tuple[list[str], list[FieldEvidence]]:
+    """The questions this person was matched for (a connector gets their small ask) and the evidence."""
+    texts: list[str] = []
+    evidence: list[FieldEvidence] = []
+    for group in session.matches:
+        for match in [] if group.nobody_fits else group.matches:
+            if match.profile.id == expert_id:
+                texts.append(group.question.text)
+                evidence = evidence or match.evidence
+        if group.connector is not None and group.connector.profile.id == expert_id:
+            texts.append(group.connector.ask)
+    return list(dict.fromkeys(texts)), evidence
+
+
+def remember(journal: Journal, session: CoachSession, user: str) -> None:
+    """Keep the wish and its questions in the journal (once each), so the loop can continue from there."""
+    try:
+        if session.journal_wish_id is None and session.wish:
+            same = [w for w in journal.list_wishes(user) if w.text.casefold() == session.wish.casefold()]
+            session.journal_wish_id = same[-1].id if same else journal.add_wish(user, session.wish).id
+        known = {q.text.casefold(): q.id for q in journal.open_questions(user)}
+        for question in session.questions:
+            if question.text in session.journal_questions:
+                continue
+            saved_id = known.get(question.text.casefold())
+            if saved_id is None:
+                source = QuestionSource.coach if question.why else QuestionSource.user
+                saved_id = journal.add_question(
+                    user, question.text, why=question.why, source=source, wish_id=session.journal_wish_id
+                ).id
+            session.journal_questions[question.text] = saved_id
+    except JournalError as exc:  # the journal is a convenience here; the coaching turn itself succeeded
+        log.warning("could not record the questions in the journal: %s", exc)
+
+
+def staged_changes(index: ExpertIndex, profiles: Sequence[ExpertProfile]) -> tuple[list[ExpertProfile], int]:
+    """The profiles an import would add or update (new first), and how many are unchanged."""
+    added = [p for p in profiles if index.get(p.id) is None]
+    updated = [
+        p for p in profiles if (old := index.get(p.id)) is not None and old.content_hash() != p.content_hash()
+    ]
+    return added + updated, len(profiles) - len(added) - len(updated)
+
+
+def download_dir(session_hash: str | None) -> Path:
+    """A per-session folder under the system temp dir: downloads never come from the data directory."""
+    safe = re.sub(r"[^A-Za-z0-9_-]", "", session_hash or "")[:64] or "anonymous"
+    folder = Path(tempfile.gettempdir()) / DOWNLOAD_DIR / safe
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def write_agenda_files(agenda: Agenda, folder: Path) -> tuple[Path, Path | None]:
+    """The agenda as .md, and as .ics when it has a start time; named after the expert."""
+    stem = "coffee-chat-" + (
+        re.sub(r"[^a-z0-9]+", "-", agenda.expert.name.lower()).strip("-")[:40] or "expert"
+    )
+    markdown = folder / f"{stem}.md"
+    markdown.write_text(agenda.markdown, encoding="utf-8")
+    if not agenda.ics:
+        return markdown, None
+    ics = folder / f"{stem}.ics"
+    ics.write_text(agenda.ics, encoding="utf-8", newline="")  # keep the CRLF line ends RFC 5545 asks for
+    return markdown, ics
+
+
+def text_lines(text: str | None) -> list[str]:
+    """Non-empty lines of a multi-line answer ("one per line" fields)."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
