@@ -78,11 +78,9 @@ class Lexicon:
         return hits[0] if hits else None
 
     def role_domain(self, role: str) -> str | None:
-        """The domain a role phrase belongs to ("junior developer" -> software engineering)."""
-        for match in self._roles.finditer(role):
-            key = phrase_key(match.group())
-            return self._role_of.get(key) or self._domain_of[key]
-        return None
+        """The domain a role phrase belongs to, by its last known word: "nurse manager" -> people management."""
+        keys = [phrase_key(match.group()) for match in self._roles.finditer(role)]
+        return (self._role_of.get(keys[-1]) or self._domain_of[keys[-1]]) if keys else None
 
     def is_role(self, phrase: str) -> bool:
         """Whether the whole phrase is a known role word ("nurse", "new manager")."""

@@ -13,6 +13,7 @@ from pathlib import Path
 from coach.errors import CoachInputError
 from coach.lexicon import Lexicon, phrase_key
 from coach.models import MAX_WISH_CHARS, Clarification, LearningQuestion, WishReading
+from coach.phrases import as_typed
 from coach.question_bank import PROMPTS_DIR, ClarifyStep, QuestionBank, load_question_bank
 from coach.question_writer import QuestionWriter
 from coach.wish import TextReading, read_text
@@ -82,6 +83,7 @@ class OfflineCoach:
         return state
 
     def _apply_answer(self, state: _State, step: str | None, answer: str) -> _State:
+        """Fold one answer to clarification `step` in: a clicked choice sets what it says, anything else is read."""
         if step is not None:
             state = replace(state, asked=(*state.asked, step), pending=None)
             choices = self._step(step, state).choices
@@ -98,7 +100,8 @@ class OfflineCoach:
                 return replace(state, reading=reading, pending=choice.follow_up)
             if chosen == self.bank.bank.other_label:
                 follow_up = next(c.follow_up for c in choices if c.label == chosen)
-                answer = re.sub(r"^\s*something else\s*[:,.-]*", "", answer, flags=re.IGNORECASE)
+                other = re.escape(self.bank.bank.other_label)
+                answer = re.sub(rf"^\s*{other}\s*[:,.-]*", "", answer, flags=re.IGNORECASE)
                 if not answer.strip():
                     return replace(state, pending=follow_up)
         return replace(state, reading=self._merge_free_text(state.reading, answer))
@@ -129,7 +132,8 @@ class OfflineCoach:
                 merged, domain=self.lexicon.display(self.lexicon.phrases.clean_phrase(typed)) if short else ""
             )
         if short and not said.facets and not said.question and not merged.focus:
-            return replace(merged, focus=typed)  # "the editorial calendar": a topic inside the known domain
+            # "the editorial calendar": a topic inside the known domain, to be walked through
+            return replace(merged, focus=as_typed(answer, typed))
         return merged
 
     # Deciding whether to ask

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import string
-from functools import cache
 from pathlib import Path
 from typing import Literal
 
@@ -301,9 +300,3 @@ def load_question_bank(prompts_dir: Path = PROMPTS_DIR) -> QuestionBank:
         raise ConfigError(
             f"{domains_path} (checked against {bank_path}) is invalid; fix these entries:\n{exc}"
         ) from exc
-
-
-@cache
-def default_question_bank(prompts_dir: Path = PROMPTS_DIR) -> QuestionBank:
-    """The bank from `prompts_dir`, loaded once per process."""
-    return load_question_bank(prompts_dir)

@@ -78,8 +78,12 @@ class QuestionWriter:
         if reading.focus:
             focus = self.bank.bank.focus_question.format(focus=reading.focus)
             self._add(questions, self._own_question(focus, domain, first_facet))
-        values = _placeholders(domain, reading.background)
-        queues = {f: self._queue(domain, f, goal, seed, bool(reading.background)) for f in facets}
+        # "Which skills from retail carry over to retail" helps nobody: only a different background counts.
+        background = reading.background
+        if any(word in background.lower() for word in self.phrases.content_words(domain.name)):
+            background = ""
+        values = _placeholders(domain, background)
+        queues = {f: self._queue(domain, f, goal, seed, bool(background)) for f in facets}
         slots = _slots(chosen, facets, QUESTION_COUNT - len(questions))
         # The planned slots first, then facets not used yet, then second questions from used ones.
         for facet in [*slots, *(f for f in facets if f not in slots), *facets]:

@@ -22,6 +22,7 @@ from coach.wish_rules import (
 )
 
 _MAX_QUESTION_CHARS = 300
+_MAX_FOCUS_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -71,11 +72,12 @@ def _mask(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
-def _find_role(text: str, lexicon: Lexicon) -> tuple[_Role, list[tuple[int, int]]]:
+def _find_role(text: str, original: str, lexicon: Lexicon) -> tuple[_Role, list[tuple[int, int]]]:
+    """The person's role as they typed it, and where it is in the normalised text."""
     for rule in ROLE_RULES:
         match = rule.pattern.search(text)
         if match:
-            role = re.sub(r"^(?:a|an)\s+", "", match.group("r").strip())
+            role = as_typed(original, re.sub(r"^(?:a|an)\s+", "", match.group("r").strip()))
             place = (
                 f"my work {match.group('prep')} {role}"
                 if rule.working
@@ -97,10 +99,12 @@ def _find_goal(text: str, subjects: list[tuple[int, int]]) -> _Goal:
             if any(start <= match.start() < end for start, end in subjects):
                 continue
             groups = match.groupdict()
-            target = (groups.get("t") or "").strip()
+            target, origin = (groups.get("t") or "").strip(), (groups.get("from") or "").strip()
             if SELF_QUESTION.match(target):
                 return _Goal()
-            return _Goal(rule.goal, target, (groups.get("from") or "").strip(), rule.names_role)
+            if rule.goal == "move into" and not origin:  # "get into cybersecurity from IT support"
+                target, _, origin = target.partition(" from ")
+            return _Goal(rule.goal, target.strip(), origin.strip(), rule.names_role)
     return _Goal()
 
 
@@ -162,12 +166,12 @@ def read_text(text: str, lexicon: Lexicon) -> TextReading:
     """Read a wish or a typed answer: the role first (its words are not the subject), then goal and subject."""
     phrases = lexicon.phrases
     norm = NOT_KNOWING_HOW.sub("want to learn how", phrases.normalise(text))
-    role, role_spans = _find_role(norm, lexicon)
+    role, role_spans = _find_role(norm, text, lexicon)
     rest = _mask(norm, role_spans)
     found = _find_goal(rest, [(hit.start, hit.end) for hit in lexicon.domain_hits(rest)])
     goal = found.goal
     if found.origin:  # "move from support into product management": support is where they come from
-        origin = phrases.clean_phrase(found.origin) or found.origin
+        origin = as_typed(text, phrases.clean_phrase(found.origin) or found.origin)
         role = _Role(role.role or origin, origin)
         at = rest.find(found.origin)
         rest = _mask(rest, [(at, at + len(found.origin))]) if at >= 0 else rest
@@ -190,7 +194,12 @@ def read_text(text: str, lexicon: Lexicon) -> TextReading:
         goal=goal,
         role=role.role,
         background=role.background,
-        facets=tuple(lexicon.facets_in(rest)),
+        # The subject's own name is no facet cue: "the finance team" is not a question about money.
+        facets=tuple(
+            lexicon.facets_in(
+                _mask(rest, [(h.start, h.end) for h in lexicon.domain_hits(rest) if h.name == domain])
+            )
+        ),
         question=question,
-        focus=as_typed(text, subject.focus) if subject.focus else "",
+        focus=as_typed(text, subject.focus) if 0 < len(subject.focus) <= _MAX_FOCUS_CHARS else "",
     )

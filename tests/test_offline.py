@@ -155,6 +155,13 @@ CASES = [
         "the business",
     ),
     Case("what makes a good pitch deck?", clarifies=False, domain="pitch deck"),
+    Case("I work in retail and want to move into e-commerce", False, "e-commerce", "career-paths"),
+    Case(
+        "As a new director, how do I set strategy for my department?",
+        False,
+        "leadership",
+        "strategy-and-goals",
+    ),
     Case(
         "I'm an editor thinking about switching into product management here",
         False,
@@ -228,6 +235,10 @@ READ_CASES = [
         "understand",
     ),
     ReadCase("Which book should I read to get better at negotiation?", "negotiation", "get better at"),
+    ReadCase("I want to get into cybersecurity from IT support", "cybersecurity", "move into", "IT support"),
+    ReadCase(
+        "I'm a new nurse manager at a hospital", "people management", "get better at", "new nurse manager"
+    ),
 ]
 
 
@@ -327,11 +338,25 @@ def test_subjects_outside_the_lexicon_only_get_templates_that_read_well_for_them
     assert generated and all(text in fitting for text in generated), generated
 
 
-def test_a_career_change_names_where_the_person_comes_from() -> None:
-    questions = next_step("I want to move from support into product management")
+@pytest.mark.parametrize(
+    ("wish", "first"),
+    [
+        (
+            "I want to move from support into product management",
+            "Which skills from support carry over to product",
+        ),
+        (
+            "I work in retail and want to move into e-commerce",
+            "Which skills from my work in retail carry over",
+        ),
+        ("I want to get into cybersecurity from IT support", "Which skills from IT support carry over"),
+    ],
+)
+def test_a_career_change_names_where_the_person_comes_from(wish: str, first: str) -> None:
+    questions = next_step(wish)
 
     assert isinstance(questions, list)
-    assert questions[0].text.startswith("Which skills from support carry over to product management")
+    assert questions[0].text.startswith(first)
     assert questions[0].why == "so you spend your effort on the real gaps"
 
 
