@@ -23,6 +23,7 @@ from coach.models import MAX_WISH_CHARS, Channel, Mode, QuestionStatus, Referral
 from coach.service import CoachService
 from coach.ui_cards import (
     CSS,
+    HEAD,
     expert_choices,
     expert_label,
     header_html,
@@ -30,8 +31,14 @@ from coach.ui_cards import (
     people_html,
     timeline_html,
 )
-from coach.ui_render import clarification_reply, fallback_text, import_report, questions_note, questions_reply
-from coach.ui_render import restrict_links as _restrict_links
+from coach.ui_render import (
+    clarification_reply,
+    fallback_text,
+    import_report,
+    questions_note,
+    questions_reply,
+    restrict_links,
+)
 from coach.ui_session import (
     ANY,
     DEFAULT_TIME,
@@ -52,9 +59,8 @@ from vectorstore.models import ExpertProfile
 from vectorstore.profiles import FORMATS, load_profiles
 
 LLM_LIMIT = 4  # slow, rate-limited LLM turns
-OFFLINE_LIMIT = 8  # matching, agenda, journal: milliseconds each, so they never queue behind the LLM
+OFFLINE_LIMIT = 16  # matching, agenda, journal: milliseconds each, so they never queue behind the LLM
 QUEUE_MAX = 128
-VIEW_COUNT = 5  # what CoachUI.views returns: questions, why-note, cards, and the two expert pickers
 DEFAULT_TZ = "Europe/London"
 EXAMPLES = (
     "I want a mentor. I work on the self-publishing side and want to understand traditional publishing.",
@@ -81,10 +87,6 @@ def _user_errors() -> Iterator[None]:
         raise gr.Error(str(exc)) from exc
 
 
-def _notice(message: str) -> dict[str, Any]:
-    return gr.update(value=notice_html(message), visible=bool(message))
-
-
 class CoachUI:
     """The event handlers, bound to the long-lived service, settings and journal."""
 
@@ -100,14 +102,14 @@ class CoachUI:
 
     def inert(self, text: str) -> str:
         """Untrusted text as Markdown that renders literally, with off-allowlist links dropped too."""
-        return _restrict_links(escape_markdown(text), self.settings.link_allowlist)
+        return restrict_links(escape_markdown(text), self.settings.link_allowlist)
 
     # --- chat
 
     def respond(
         self, message: str, history: Any, session: CoachSession, request: gr.Request
     ) -> Iterator[tuple[Any, ...]]:
-        """One chat turn, streamed line by line: a wish, or the answer to a clarifying question."""
+        """One chat turn, streamed: a wish, or the answer to a clarifying question."""
         text = " ".join((message or "").split())
         if not text:
             raise gr.Error("Type a few words about what you want to learn first.")
@@ -119,29 +121,42 @@ class CoachUI:
         else:
             session.answers.append(text)
         turns = [*turns, ChatTurn("user", self.inert(text))]
-        later = [gr.skip()] * (1 + VIEW_COUNT)  # the notice and the views wait for the final chunk
+        # Streamed chunks carry plain values (the views of the turn in progress, i.e. cleared) rather than
+        # gr.skip(): Gradio builds a whole component for every update dict, skips included.
+        later = ("", [[""]], "", people_html([]), None)
         yield (as_messages([*turns, ChatTurn("assistant", "…")]), "", session, *later)
-        with _user_errors():
+        try:
             step = self.service.step(session.wish, session.answers)
             session.clarification = step.clarification
             if step.clarification is not None:
                 lines = clarification_reply(step.clarification)
-            else:
+            else:  # show the questions while the people are being matched
                 session.questions = step.questions
+                yield (
+                    self.reply(turns, _first_part(questions_reply(step.questions, []))),
+                    "",
+                    session,
+                    *later,
+                )
                 session.matches = self.service.match(step.questions, filters=session.filters)
                 remember(self.journal, session, self.user_id(request))
                 lines = questions_reply(session.questions, session.matches)
-        chat: list[dict[str, Any]] = []
-        for end in range(1, len(lines) + 1):
-            reply = _restrict_links("\n".join(lines[:end]), self.settings.link_allowlist)
-            chat = as_messages([*turns, ChatTurn("assistant", reply)])
-            if end < len(lines):
-                yield (chat, gr.skip(), gr.skip(), *later)
+        except CoachError as exc:  # say it in the chat too, so the turn does not hang on "…"
+            yield (self.reply(turns, [str(exc)], escape=True), "", session, *later)
+            raise gr.Error(str(exc)) from exc
+        chat = self.reply(turns, lines)
         if step.clarification is not None:  # the answers become buttons under the coach's question
             chat[-1]["options"] = [
                 {"value": choice, "label": choice} for choice in step.clarification.choices
             ]
-        yield (chat, "", session, _notice(fallback_text(step.fallback)), *self.views(session))
+        yield (chat, "", session, notice_html(fallback_text(step.fallback)), *self.views(session))
+
+    def reply(self, turns: list[ChatTurn], lines: list[str], *, escape: bool = False) -> list[dict[str, Any]]:
+        """The chat with the coach's reply (Markdown lines, or plain text when `escape`) appended."""
+        text = self.inert(" ".join(lines)) if escape else "\n".join(lines).strip()
+        return as_messages(
+            [*turns, ChatTurn("assistant", restrict_links(text, self.settings.link_allowlist))]
+        )
 
     def choose(
         self, history: Any, session: CoachSession, option: gr.SelectData, request: gr.Request
@@ -150,20 +165,23 @@ class CoachUI:
         yield from self.respond(str(option.value), history, session, request)
 
     def views(self, session: CoachSession) -> tuple[Any, ...]:
-        """The question list, the cards and both expert pickers, from the session."""
-        people = expert_choices(session.matches)
-        first = people[0][1] if people else None
+        """The question list, the cards and the expert picker, from the session."""
         return (
             [[q.text] for q in session.questions] or [[""]],
             questions_note(session.questions),
             people_html(session.matches),
-            gr.update(choices=people, value=first),
-            gr.update(choices=people, value=first),
+            self.picker(session),
         )
+
+    def picker(self, session: CoachSession, current: str | None = None) -> dict[str, Any]:
+        """An expert dropdown offering the session's people; keeps `current` when it is still offered."""
+        people = expert_choices(session.matches)
+        ids = [pid for _, pid in people]
+        return gr.update(choices=people, value=current if current in ids else (ids[0] if ids else None))
 
     def new_wish(self, session: CoachSession) -> tuple[Any, ...]:
         fresh = session.restart()
-        return ([], "", fresh, _notice(""), *self.views(fresh))
+        return ([], "", fresh, notice_html(""), *self.views(fresh))
 
     # --- questions and people
 
@@ -216,7 +234,7 @@ class CoachUI:
         title = f"### Coffee chat with {self.inert(expert_label(expert))}"
         agenda = self.make_agenda(expert.id, selected, minutes, day, at, tz, request)
         checkbox = gr.update(choices=[*mine, *others], value=selected)
-        return (gr.Tabs(selected="agenda"), title, checkbox, *agenda)
+        return (gr.Tabs(selected="agenda"), title, checkbox, *agenda, gr.update(visible=True))
 
     def make_agenda(
         self,
@@ -239,9 +257,9 @@ class CoachUI:
             )
         markdown_file, ics_file = write_agenda_files(agenda, download_dir(request.session_hash))
         return (
-            _restrict_links(agenda.markdown, self.settings.link_allowlist),
-            gr.update(value=str(markdown_file), interactive=True),
-            gr.update(value=str(ics_file) if ics_file else None, interactive=ics_file is not None),
+            restrict_links(agenda.markdown, self.settings.link_allowlist),
+            str(markdown_file),  # plain paths, so API clients download the files too
+            str(ics_file) if ics_file else None,
         )
 
     # --- intro
@@ -292,7 +310,7 @@ class CoachUI:
                 user_id=self.user_id(request),
             )
         subject = gr.update(value=result.message.subject, visible=result.message.channel is Channel.email)
-        return (subject, result.message.text, _notice(fallback_text(result.fallback)))
+        return (subject, result.message.text, notice_html(fallback_text(result.fallback)))
 
     # --- journal
 
@@ -307,18 +325,22 @@ class CoachUI:
             suggestions = self.service.what_next(user)
         session.suggestions = [s.question for s in suggestions]
         ideas = [(f"{s.question.text} ({s.reason})", str(i)) for i, s in enumerate(suggestions)]
+        picker = self.picker(session, expert_id)
         return (
             session,
             timeline_html(events),
             gr.update(choices=open_questions, value=[]),
-            gr.update(choices=open_questions, value=self.covered_by(expert_id, session)),
+            gr.update(choices=open_questions, value=self.covered_by(picker["value"], session, request)),
             gr.update(choices=ideas, value=ideas[0][1] if ideas else None),
+            picker,
         )
 
-    def covered_by(self, expert_id: str | None, session: CoachSession) -> list[str]:
-        """Journal ids of the questions this person was suggested for: the likely topics of the chat."""
+    def covered_by(self, expert_id: str | None, session: CoachSession, request: gr.Request) -> list[str]:
+        """Open journal questions this person was suggested for: the likely topics of the chat."""
         mine, _ = expert_questions(session, expert_id) if expert_id else ([], [])
-        return [str(session.journal_questions[text]) for text in mine if text in session.journal_questions]
+        still_open = {q.id for q in self.journal.open_questions(self.user_id(request))}
+        ids = [session.journal_questions.get(text) for text in mine]
+        return [str(qid) for qid in ids if qid in still_open]
 
     def log_chat(
         self,
@@ -345,7 +367,7 @@ class CoachUI:
                 [int(q) for q in covered or []],
             )
         gr.Info(f"Saved your chat with {expert.name} to the journal.")
-        return ("", "", "", *self.journal_view(None, session, request))
+        return ("", "", "", *self.journal_view(expert.id, session, request))
 
     def mark_answered(
         self, ids: list[str], expert_id: str | None, session: CoachSession, request: gr.Request
@@ -373,8 +395,9 @@ class CoachUI:
 
     def preview(self, path: str | None, session: CoachSession) -> tuple[Any, ...]:
         """Validate an upload and compare it with the index; nothing is written yet."""
-        if not path:
-            return (session.restart() if session.staged else session, "", gr.update(visible=False))
+        if not path:  # the file was removed: forget what it staged
+            session.staged = []
+            return (session, "", gr.update(visible=False))
         name = Path(path).name
         with _user_errors():
             result = load_profiles(
@@ -425,6 +448,12 @@ def theme() -> gr.themes.Base:
     return gr.themes.Soft(primary_hue="indigo", neutral_hue="slate", font=system, font_mono=mono)
 
 
+def _first_part(lines: list[str]) -> list[str]:
+    """The reply up to its second paragraph break: the opening line and the numbered questions."""
+    breaks = [i for i, line in enumerate(lines) if not line]
+    return lines[: breaks[1]] if len(breaks) > 1 else lines
+
+
 def _example_text(event: gr.SelectData) -> str:
     value = event.value
     return str(value.get("text", "")) if isinstance(value, dict) else str(value or "")
@@ -448,7 +477,7 @@ def build_ui(service: CoachService, settings: Settings, mode_label: str) -> gr.B
     with gr.Blocks(title="Question Coach", analytics_enabled=False) as demo:
         session = gr.State(CoachSession())
         gr.HTML(header_html(mode_label, uses_llm), elem_id="qc-header")
-        notice = gr.HTML("", visible=False, elem_id="qc-notice")
+        notice = gr.HTML("", elem_id="qc-notice")
         with gr.Tabs(elem_id="qc-tabs") as tabs:
             with gr.Tab("Coach", id="coach", elem_id="qc-tab-coach"), gr.Row(equal_height=False):
                 with gr.Column(scale=3, min_width=320):
@@ -546,11 +575,9 @@ def build_ui(service: CoachService, settings: Settings, mode_label: str) -> gr.B
                     )
                 update_agenda = gr.Button("Update agenda", variant="primary", elem_id="qc-make-agenda")
                 agenda = gr.Markdown(buttons=["copy"], container=True, padding=True, elem_id="qc-agenda")
-                with gr.Row():
-                    md_file = gr.DownloadButton("Download .md", interactive=False, elem_id="qc-dl-md")
-                    ics_file = gr.DownloadButton(
-                        "Add to calendar (.ics)", interactive=False, elem_id="qc-dl-ics"
-                    )
+                with gr.Row(visible=False) as downloads:
+                    md_file = gr.DownloadButton("Download .md", elem_id="qc-dl-md")
+                    ics_file = gr.DownloadButton("Add to calendar (.ics)", elem_id="qc-dl-ics")
             with gr.Tab("Intro", id="intro", elem_id="qc-tab-intro"):
                 intro_title = gr.Markdown(NO_EXPERT, elem_id="qc-intro-title")
                 with gr.Row():
@@ -629,7 +656,7 @@ def build_ui(service: CoachService, settings: Settings, mode_label: str) -> gr.B
                 report = gr.Markdown(elem_id="qc-report")
                 do_import = gr.Button("Import", variant="primary", visible=False, elem_id="qc-import")
 
-        views = [questions, note, people, expert, journal_expert]
+        views = [questions, note, people, expert]
         chat_out = [chatbot, message, session, notice, *views]
         chat: dict[str, Any] = {"outputs": chat_out, "show_progress": "hidden", **coach}
         message.submit(ui.respond, [message, chatbot, session], api_name="chat", **chat)
@@ -640,7 +667,7 @@ def build_ui(service: CoachService, settings: Settings, mode_label: str) -> gr.B
         new_wish.click(ui.new_wish, session, chat_out, api_name="new_wish", **offline)
         chatbot.clear(ui.new_wish, session, chat_out, api_visibility="private", **offline)
 
-        people_out = [session, tabs, questions, note, people, expert, journal_expert]
+        people_out = [session, tabs, questions, note, people, expert]
         find.click(ui.find_people, [questions, session], people_out, api_name="find_people", **offline)
         for trigger in (add.click, added.submit):
             trigger(
@@ -650,7 +677,7 @@ def build_ui(service: CoachService, settings: Settings, mode_label: str) -> gr.B
             [availability.input, location.input, department.input, language.input],
             ui.refilter,
             [availability, location, department, language, session],
-            [session, people, expert, journal_expert],
+            [session, people, expert],
             api_name="filter_people",
             **offline,
         )
@@ -660,7 +687,7 @@ def build_ui(service: CoachService, settings: Settings, mode_label: str) -> gr.B
         open_agenda.click(
             ui.open_agenda,
             [expert, *form, session],
-            [tabs, agenda_title, agenda_questions, *files],
+            [tabs, agenda_title, agenda_questions, *files, downloads],
             api_name="open_agenda",
             **offline,
         )
@@ -691,10 +718,8 @@ def build_ui(service: CoachService, settings: Settings, mode_label: str) -> gr.B
             **coach,
         )
 
-        journal_out = [session, timeline, open_questions, covered, ideas]
-        journal_tab.select(
-            ui.journal_view, [journal_expert, session], journal_out, api_name="journal", **coach
-        )
+        journal_out = [session, timeline, open_questions, covered, ideas, journal_expert]
+        journal_tab.select(ui.journal_view, [expert, session], journal_out, api_name="journal", **coach)
         journal_expert.input(
             ui.covered_by, [journal_expert, session], covered, api_visibility="private", **offline
         )
@@ -746,5 +771,6 @@ def launch(
         footer_links=[],
         theme=theme(),
         css=CSS,
+        head=HEAD,
     )
     return str(url)

@@ -67,7 +67,7 @@ CSS = """
 .qc-panel-head { align-items: center; }
 .qc-panel-head h3 { margin: 0; }
 .qc-hint, .qc-hint p { font-size: 0.82rem; color: var(--body-text-color-subdued); }
-#qc-questions td, #qc-questions th, #qc-questions td *, #qc-questions th * { font-family: var(--font) !important; }
+#qc-questions .body-cell, #qc-questions .body-cell *, #qc-questions td, #qc-questions th { font-family: var(--font) !important; }
 .qc-timeline { list-style: none; margin: 0; padding: 0; }
 .qc-timeline li { display: grid; grid-template-columns: 86px 92px 1fr; gap: 8px; align-items: baseline;
   padding: 6px 0; border-bottom: 1px solid var(--border-color-primary); font-size: 0.9rem; }
@@ -79,12 +79,21 @@ CSS = """
 .qc-kind-referral { background: #fef9c3; color: #854d0e; border-color: #fde68a; }
 .qc-detail { color: var(--body-text-color-subdued); font-style: italic; }
 @media (max-width: 520px) {
-  .gradio-container { padding-left: 8px !important; padding-right: 8px !important; }
+  #qc-tabs .tab-container button { padding-left: 7px !important; padding-right: 7px !important;
+    font-size: 0.88rem !important; }
   .qc-timeline li { grid-template-columns: 1fr; gap: 2px; }
   .qc-header h1 { font-size: 1.2rem; }
 }
+#qc-notice:not(:has(.qc-notice)) { display: none; }
 footer { display: none !important; }
 """
+
+
+# Gradio scopes `css` to the app's content; the page margins sit outside it, so they go in the <head>.
+HEAD = (
+    "<style>@media (max-width: 520px) { .gradio-container .main.app "
+    "{ padding-left: 12px !important; padding-right: 12px !important; } }</style>"
+)
 
 
 def header_html(mode_label: str, is_llm: bool) -> str:

@@ -111,7 +111,7 @@ def questions_reply(questions: Sequence[LearningQuestion], matches: Sequence[Que
         lines += ["", "**People to ask:**", *people]
     lines += [
         "",
-        "Edit the questions on the right, or open **People** to pick someone, "
+        "Edit them under **Your questions**, or open **People** to pick someone, "
         "then prepare the agenda and the intro.",
     ]
     return lines

@@ -1,0 +1,174 @@
+"""Form parsing and per-session bookkeeping behind the web app's events."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from coach.errors import CoachInputError
+from coach.journal import Journal
+from coach.models import Agenda, AgendaItem, LearningQuestion, QuestionMatches
+from coach.ui_session import (
+    CoachSession,
+    build_filters,
+    download_dir,
+    expert_questions,
+    next_weekday,
+    parse_questions,
+    parse_start,
+    remember,
+    table_rows,
+    write_agenda_files,
+)
+from vectorstore.models import Availability, ExpertMatch, ExpertProfile, SearchFilters
+
+
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        (date(2026, 11, 23), date(2026, 11, 24)),  # Monday -> Tuesday
+        (date(2026, 11, 27), date(2026, 11, 30)),  # Friday -> Monday
+        (date(2026, 11, 28), date(2026, 11, 30)),  # Saturday -> Monday
+        (date(2026, 11, 29), date(2026, 11, 30)),  # Sunday -> Monday
+    ],
+)
+def test_next_weekday(today: date, expected: date) -> None:
+    assert next_weekday(today) == expected
+
+
+@pytest.mark.parametrize(
+    ("day", "at", "expected"),
+    [
+        ("2026-12-01", "10:00", datetime(2026, 12, 1, 10, 0)),
+        (" 2026-12-01 ", "9.30", datetime(2026, 12, 1, 9, 30)),
+        ("2026-12-01", "", datetime(2026, 12, 1, 10, 0)),
+        ("", "10:00", None),
+    ],
+)
+def test_parse_start(day: str, at: str, expected: datetime | None) -> None:
+    assert parse_start(day, at) == expected
+
+
+@pytest.mark.parametrize(
+    ("day", "at", "message"),
+    [
+        ("01/12/2026", "10:00", "year-month-day"),
+        ("2026-12-01", "25:00", "24-hour"),
+        ("2026-12-01", "ten", "10:00"),
+    ],
+)
+def test_parse_start_explains_bad_input(day: str, at: str, message: str) -> None:
+    with pytest.raises(CoachInputError, match=message):
+        parse_start(day, at)
+
+
+@pytest.mark.parametrize(
+    ("table", "rows"),
+    [
+        ([["a question?"], [""], ["  spaced   out  "]], ["a question?", "spaced out"]),
+        ({"headers": ["Question"], "data": [["one"], [None]]}, ["one"]),
+        (["bare", ""], ["bare"]),
+        (None, []),
+    ],
+)
+def test_table_rows(table: object, rows: list[str]) -> None:
+    assert table_rows(table) == rows
+
+
+def test_parse_questions_keeps_why_of_unchanged_rows() -> None:
+    known = [LearningQuestion(text="Which metrics matter most?", why="to read reports")]
+    questions = parse_questions([["Which metrics matter most?"], ["How are advances judged?"], [""]], known)
+    assert [q.why for q in questions] == ["to read reports", ""]
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ([[""]], "empty"),
+        ([[f"Question number {n}?"] for n in range(9)], "too many"),
+        ([["Hm?"]], "5 to 400"),
+    ],
+)
+def test_parse_questions_rejects_unusable_lists(table: object, message: str) -> None:
+    with pytest.raises(CoachInputError, match=message):
+        parse_questions(table, [])
+
+
+@pytest.mark.parametrize(
+    ("picked", "expected"),
+    [
+        ((["open", "limited", "unavailable"], "Any", "Any", "Any"), None),
+        (([], None, "", "Any"), None),
+        (
+            (["open"], "London", "Any", "French"),
+            SearchFilters(availability=[Availability.open], location="London", language="French"),
+        ),
+        ((["open", "limited", "unavailable"], "Any", "Finance", "Any"), SearchFilters(department="Finance")),
+    ],
+)
+def test_build_filters(picked: tuple, expected: SearchFilters | None) -> None:  # type: ignore[type-arg]
+    assert build_filters(*picked) == expected
+
+
+def _session() -> CoachSession:
+    sam = ExpertProfile(id="p1", name="Sam Lee")
+    q1, q2 = LearningQuestion(text="Which metrics matter?"), LearningQuestion(text="How are advances judged?")
+    return CoachSession(
+        wish="learn finance",
+        questions=[q1, q2],
+        matches=[
+            QuestionMatches(question=q1, matches=[ExpertMatch(profile=sam, score=1.0)]),
+            QuestionMatches(
+                question=q2, matches=[ExpertMatch(profile=ExpertProfile(id="p2", name="Ann"), score=1.0)]
+            ),
+        ],
+    )
+
+
+def test_expert_questions_lists_only_that_persons_questions() -> None:
+    assert expert_questions(_session(), "p1") == (["Which metrics matter?"], [])
+    assert expert_questions(_session(), "nobody") == ([], [])
+
+
+def test_remember_records_wish_and_questions_once(tmp_path: Path) -> None:
+    with Journal(tmp_path / "journal.sqlite3") as journal:
+        first, second = _session(), _session()
+        remember(journal, first, "local")
+        remember(journal, first, "local")
+        remember(journal, second, "local")  # a new session with the same wish reuses the entries
+        assert [w.text for w in journal.list_wishes("local")] == ["learn finance"]
+        assert sorted(q.text for q in journal.open_questions("local")) == sorted(
+            q.text for q in first.questions
+        )
+        assert first.journal_questions == second.journal_questions
+
+
+def test_restart_keeps_filters_and_staged_profiles() -> None:
+    session = _session()
+    session.filters = SearchFilters(location="London")
+    fresh = session.restart("new wish")
+    assert (fresh.wish, fresh.questions, fresh.filters) == ("new wish", [], session.filters)
+
+
+def test_download_dir_is_per_session_and_under_the_temp_dir() -> None:
+    folder = download_dir("../../etc")
+    assert folder.name == "etc" and ".." not in folder.parts
+    assert download_dir("abc") != download_dir("xyz")
+
+
+def test_write_agenda_files_names_files_after_the_expert(tmp_path: Path) -> None:
+    agenda = Agenda(
+        expert=ExpertProfile(id="p1", name="Zoë <O'Brien>"),
+        questions=["q"],
+        minutes=20,
+        items=[AgendaItem(minutes=20, title="talk")],
+        markdown="# md\n",
+        ics="BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+    )
+    markdown, ics = write_agenda_files(agenda, tmp_path)
+    assert markdown.name == "coffee-chat-zo-o-brien.md" and markdown.read_text() == "# md\n"
+    assert ics is not None and ics.read_bytes().endswith(b"END:VCALENDAR\r\n")
+    no_start = agenda.model_copy(update={"ics": ""})
+    assert write_agenda_files(no_start, tmp_path)[1] is None
