@@ -8,7 +8,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Self, TypeVar
@@ -102,6 +102,9 @@ class JournalInputError(JournalError, CoachInputError):
 
 class JournalNotFound(JournalError):
     """The entry does not exist in this user's journal."""
+
+
+INTRO_REDRAFT_WINDOW = timedelta(days=7)  # switching channel or tone is one ask, not several
 
 
 def utc_now() -> datetime:
@@ -487,12 +490,23 @@ class Journal:
             )
             return self._get(conn, Referral, user_id, referral_id)
 
-    def log_intro(self, user_id: str, expert_id: str) -> None:
-        """Count one generated intro message, so ranking can spread asks across experts."""
+    def log_intro(self, user_id: str, expert_id: str) -> bool:
+        """Count one ask of an expert, so ranking can spread asks; redrafts within a week count once.
+
+        Returns whether a new ask was counted.
+        """
         if not expert_id.strip():
             raise JournalInputError("expert_id is empty; log intros with the expert's index id")
+        now = self._clock()
         with self._write() as conn:
-            self._insert(conn, "intro_log", user_id, {"expert_id": expert_id, "created_at": self._clock()})
+            recent = conn.execute(
+                "SELECT 1 FROM intro_log WHERE user_id = ? AND expert_id = ? AND created_at >= ? LIMIT 1",
+                (_user(user_id), expert_id, _stamp(now - INTRO_REDRAFT_WINDOW)),
+            ).fetchone()
+            if recent:
+                return False
+            self._insert(conn, "intro_log", user_id, {"expert_id": expert_id, "created_at": now})
+            return True
 
     # --- export and import
 

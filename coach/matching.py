@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from coach.models import Connector, LearningQuestion, QuestionMatches
 from vectorstore.index import ExpertIndex
-from vectorstore.models import Availability, ExpertMatch, ExpertProfile, SearchFilters
+from vectorstore.models import Availability, ExpertMatch, ExpertProfile, FieldEvidence, SearchFilters
 
 CONNECTOR_TITLE = re.compile(
     r"\b(chief of staff|head|director|vp|vice president|chief|lead|manager|partner)\b", re.IGNORECASE
@@ -25,7 +25,6 @@ _SENIORITY = (
     "manager",
     "partner",
 )
-RRF_K = 60
 RecentAsks = Callable[[Sequence[str]], Mapping[str, int]]
 DEFAULT_CAPACITY = 4  # intro requests per expert per 30 days when the profile sets no max_chats_per_month
 COMPARABLE = 0.6  # matches scoring at least this share of the best one count as comparably good
@@ -35,24 +34,37 @@ LOAD_WEIGHT = 1.0  # a fully booked expert's score counts half
 def search_question(
     index: ExpertIndex, question: LearningQuestion, k: int, filters: SearchFilters | None = None
 ) -> list[ExpertMatch]:
-    """Search with the question and, when it differs, its rewritten query; fuse by reciprocal rank."""
+    """Search with the question and, when it differs, its rewritten query; sum the scores, each run scaled to 1.
+
+    Candidates come back unexplained; only the k that survive are explained, which keeps a turn cheap.
+    """
     queries = [question.text]
     if question.search_query and question.search_query.strip().lower() != question.text.strip().lower():
         queries.append(question.search_query)
-    runs = [index.search(q, k=max(k, 10), filters=filters) for q in queries]
-    if len(runs) == 1:
-        return runs[0][:k]
+    runs = [index.search(q, k=max(k, 10), filters=filters, explain=False) for q in queries]
     fused: dict[str, float] = {}
-    best: dict[str, ExpertMatch] = {}
+    found: dict[str, ExpertMatch] = {}
     for run in runs:
-        for rank, match in enumerate(run):
-            pid = match.profile.id
-            fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + rank + 1)
-            if pid not in best or len(match.evidence) > len(best[pid].evidence):
-                best[pid] = match
+        best = max((m.score for m in run), default=1.0) or 1.0
+        for match in run:  # scaled scores keep the gaps between people; rank fusion would flatten them
+            fused[match.profile.id] = fused.get(match.profile.id, 0.0) + match.score / best
+            found.setdefault(match.profile.id, match)
     order = sorted(fused, key=lambda pid: -fused[pid])[:k]
     top = fused[order[0]] if order else 1.0
-    return [best[pid].model_copy(update={"score": round(fused[pid] / top, 4)}) for pid in order]
+    return [
+        found[pid].model_copy(
+            update={"score": round(fused[pid] / top, 4), "evidence": _explain(index, queries, found[pid])}
+        )
+        for pid in order
+    ]
+
+
+def _explain(index: ExpertIndex, queries: Sequence[str], match: ExpertMatch) -> list[FieldEvidence]:
+    for query in queries:  # the user's own words first; the rewritten query when they match nothing
+        evidence = index.explain(query, match.profile)
+        if evidence:
+            return evidence
+    return []
 
 
 @dataclass(frozen=True)

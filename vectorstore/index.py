@@ -19,7 +19,7 @@ from filelock import FileLock, Timeout
 from coach.errors import IndexBusyError, IndexStateError
 from vectorstore.embeddings import CoachEmbedding
 from vectorstore.filters import FilterIndex
-from vectorstore.models import ExpertMatch, ExpertProfile, SearchFilters
+from vectorstore.models import ExpertMatch, ExpertProfile, FieldEvidence, SearchFilters
 from vectorstore.retrieval import Retriever
 
 log = logging.getLogger(__name__)
@@ -122,36 +122,46 @@ class ExpertIndex:
 
     def facets(self) -> dict[str, list[str]]:
         """Distinct locations, departments and languages, for filter pickers."""
-        return self._filters.facets()
+        return self._state.filters.facets()
 
-    def search(self, question: str, k: int = 5, filters: SearchFilters | None = None) -> list[ExpertMatch]:
-        """The k best experts for a question, best first, each with the evidence behind it."""
+    def search(
+        self, question: str, k: int = 5, filters: SearchFilters | None = None, *, explain: bool = True
+    ) -> list[ExpertMatch]:
+        """The k best experts for a question, best first, each with the evidence behind it.
+
+        explain=False skips the evidence, for callers that re-rank candidates and explain only the final few.
+        """
         question = question.strip()
-        if not question or not self._profiles or k <= 0:
+        state = self._state  # one read: an import swapping the state mid-search cannot mix old and new
+        if not question or not state.profiles or k <= 0:
             return []
-        allowed = self._filters.allowed(filters)
+        allowed = state.filters.allowed(filters)
         if allowed is not None and not allowed:
             return []
         query_vector = self._embedding([question])
         n_results = min(
-            max(DENSE_CANDIDATES, k * 4), len(self._profiles) if allowed is None else len(allowed)
+            max(DENSE_CANDIDATES, k * 4), len(state.profiles) if allowed is None else len(allowed)
         )
-        result = self._collection.query(
+        result = state.collection.query(
             query_embeddings=query_vector,
             n_results=n_results,
-            where=self._filters.where(filters),
+            where=state.filters.where(filters),
             include=["distances"],
         )
         dense = list(zip(result["ids"][0], (result["distances"] or [[]])[0], strict=True))
-        ranked = self._retriever.rank(question, dense, k, allowed)
+        ranked = state.retriever.rank(question, dense, k, allowed)
         return [
             ExpertMatch(
-                profile=self._profiles[pid],
+                profile=state.profiles[pid],
                 score=round(score, 4),
-                evidence=self._retriever.explain(question, self._profiles[pid]),
+                evidence=state.retriever.explain(question, state.profiles[pid]) if explain else [],
             )
             for pid, score in ranked
         ]
+
+    def explain(self, question: str, profile: ExpertProfile) -> list[FieldEvidence]:
+        """Which profile fields and phrases answer the question."""
+        return self._state.retriever.explain(question, profile)
 
     def upsert(
         self,
@@ -231,9 +241,11 @@ class ExpertIndex:
         except Exception as exc:
             self._client.delete_collection(target.name)
             raise IndexStateError(f"Writing the index failed, nothing was changed: {exc}") from exc
-        self._finish(target, [self._collection])
+        previous = self._collection
+        self._finish(target, [])
         self._collection = target
         self._load()
+        self._client.delete_collection(previous.name)  # only after searches have moved to the new state
 
     def _fill(
         self,
@@ -281,9 +293,27 @@ class ExpertIndex:
                 self._client.delete_collection(collection.name)
 
     def _load(self) -> None:
-        self._profiles = dict(_read_profiles(self._collection))
-        self._filters = FilterIndex(self._profiles.values())
-        self._retriever = Retriever(list(self._profiles.values()))
+        profiles = dict(_read_profiles(self._collection))
+        self._state = _State(
+            collection=self._collection,
+            profiles=profiles,
+            filters=FilterIndex(profiles.values()),
+            retriever=Retriever(list(profiles.values())),
+        )
+
+    @property
+    def _profiles(self) -> dict[str, ExpertProfile]:
+        return self._state.profiles
+
+
+@dataclass(frozen=True)
+class _State:
+    """Everything a search reads, replaced in one assignment after each write."""
+
+    collection: ChromaCollection
+    profiles: dict[str, ExpertProfile]
+    filters: FilterIndex
+    retriever: Retriever
 
 
 def _read_profiles(collection: ChromaCollection, batch: int = 5000) -> Iterable[tuple[str, ExpertProfile]]:
