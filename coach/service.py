@@ -24,6 +24,7 @@ from coach.models import (
     LearningQuestion,
     Mode,
     QuestionMatches,
+    ReferralIn,
     Tone,
 )
 from coach.whatnext import NextQuestionWriter, Suggestion, suggest_next
@@ -167,6 +168,14 @@ class CoachService:
         """A thank-you after a chat that names a takeaway and, where given, the referral."""
         return follow_up_message(
             self.expert(expert_id), takeaway, referral_name, channel, tone, requester_name=requester_name
+        )
+
+    def referral(self, name: str) -> ReferralIn:
+        """A referral by name: linked to the index when exactly one profile has that name, else free text."""
+        name = name.strip()[:200]
+        same = [p for p in self.index.profiles() if p.name.casefold() == name.casefold()]
+        return (
+            ReferralIn(expert_id=same[0].id, name=same[0].name) if len(same) == 1 else ReferralIn(name=name)
         )
 
     def what_next(self, user_id: str = "local") -> list[Suggestion]:

@@ -19,7 +19,7 @@ from coach.chat_history import ChatTurn, as_messages, normalise_history
 from coach.config import Settings
 from coach.errors import CoachError
 from coach.journal import Journal, JournalError
-from coach.models import MAX_WISH_CHARS, Channel, Mode, QuestionStatus, ReferralIn, Tone
+from coach.models import MAX_WISH_CHARS, Channel, Mode, QuestionStatus, Tone
 from coach.service import CoachService
 from coach.ui_cards import (
     CSS,
@@ -353,21 +353,29 @@ class CoachUI:
         session: CoachSession,
         request: gr.Request,
     ) -> tuple[Any, ...]:
-        """Record how a chat went: takeaways, referrals, new questions; covered questions become answered."""
+        """Record how a chat went: takeaways, referrals, new questions; covered questions become answered.
+
+        Also drafts a thank-you note that names a takeaway and the first referral.
+        """
         expert = self.chosen(expert_id)
+        learned, named = text_lines(takeaways), text_lines(referrals)
         with _user_errors():
             self.journal.log_chat(
                 self.user_id(request),
                 expert.id,
                 expert.name,
                 happened != "no",
-                text_lines(takeaways),
-                [ReferralIn(name=line[:200]) for line in text_lines(referrals)],
+                learned,
+                [self.service.referral(line) for line in named],
                 text_lines(new_questions),
                 [int(q) for q in covered or []],
             )
+            thanks = ""
+            if happened != "no" and learned:
+                note = self.service.follow_up(expert.id, learned[0], named[0] if named else None)
+                thanks = f"Subject: {note.subject}\n\n{note.text}" if note.subject else note.text
         gr.Info(f"Saved your chat with {expert.name} to the journal.")
-        return ("", "", "", *self.journal_view(expert.id, session, request))
+        return ("", "", "", thanks, *self.journal_view(expert.id, session, request))
 
     def mark_answered(
         self, ids: list[str], expert_id: str | None, session: CoachSession, request: gr.Request
@@ -632,6 +640,13 @@ def build_ui(service: CoachService, settings: Settings, mode_label: str) -> gr.B
                             elem_id="qc-j-new",
                         )
                         save_chat = gr.Button("Save to journal", variant="primary", elem_id="qc-j-save")
+                        thank_you = gr.Textbox(
+                            label="Thank-you note (edit, then copy)",
+                            lines=6,
+                            buttons=["copy"],
+                            interactive=True,
+                            elem_id="qc-j-thanks",
+                        )
                     with gr.Column(scale=2, min_width=280):
                         gr.Markdown("### What next?")
                         ideas = gr.Radio([], label="Suggested next questions", elem_id="qc-j-ideas")
@@ -726,7 +741,7 @@ def build_ui(service: CoachService, settings: Settings, mode_label: str) -> gr.B
         save_chat.click(
             ui.log_chat,
             [journal_expert, happened, takeaways, referrals, follow_ups, covered, session],
-            [takeaways, referrals, follow_ups, *journal_out],
+            [takeaways, referrals, follow_ups, thank_you, *journal_out],
             api_name="log_chat",
             **coach,
         )

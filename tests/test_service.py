@@ -194,3 +194,19 @@ def test_prompt_injection_in_a_profile_is_data_not_instructions(
         and "<img" not in agenda.markdown
         and "](http" not in agenda.markdown
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "expert_id"), [("samuel adeyemi", "nw-0030"), ("Priya from Sales", None), ("  ", None)]
+)
+def test_referrals_by_name_link_to_the_index_only_on_an_exact_name(
+    offline: CoachService, name: str, expert_id: str | None
+) -> None:
+    if not name.strip():
+        with pytest.raises(ValueError):
+            offline.referral(name)
+        return
+    referral = offline.referral(name)
+    assert referral.expert_id == expert_id
+    if expert_id:
+        assert referral.name == offline.expert(expert_id).name

@@ -161,7 +161,7 @@ def test_full_offline_flow(app: App, tmp_path: Path) -> None:
     assert mine in open_ids and WISH in timeline
     assert value(covered) and set(value(covered)) <= set(open_ids.values())  # this person's questions, ticked
     assert mine in [label.split(" (")[0] for label, _ in choices(ideas)]
-    _t, _r, _n, timeline, open_questions, _covered, _ideas, _picker = c.predict(
+    _t, _r, _n, thanks, timeline, open_questions, _covered, _ideas, _picker = c.predict(
         expert_id,
         "yes",
         "Margins drive the list",
@@ -171,6 +171,9 @@ def test_full_offline_flow(app: App, tmp_path: Path) -> None:
         api_name="/log_chat",
     )
     assert "Margins drive the list" in timeline and "Dana in sales analytics" in timeline
+    assert "Margins drive the list" in thanks and "Dana in sales analytics" in thanks, (
+        "the thank-you names both"
+    )
     still_open = [text for text, _ in choices(open_questions)]
     assert mine not in still_open and "How are returns forecast?" in still_open
 
