@@ -18,6 +18,8 @@ from pydantic import BaseModel, ValidationError
 from coach import journal_io
 from coach.errors import CoachError, CoachInputError
 from coach.journal_io import ImportReport, JournalEntries, JournalSnapshot, OnConflict
+from coach.journal_schema import MIGRATIONS, Migration
+from coach.journal_timeline import timeline
 from coach.models import (
     ChatStatus,
     CoffeeChat,
@@ -30,59 +32,12 @@ from coach.models import (
     ReferralStatus,
     Takeaway,
     TimelineEvent,
-    TimelineKind,
     Wish,
 )
 
 LOCAL_USER = "local"
 Clock = Callable[[], datetime]
 Entry = TypeVar("Entry", bound=BaseModel)
-Migration = tuple[str, ...]
-"""The statements that take the schema from version n-1 to n; pending migrations run in one transaction."""
-
-# Composite foreign keys on (user_id, id) make SQLite itself refuse links between two users' entries.
-SCHEMA_V1: Migration = (
-    """CREATE TABLE wishes (
-        id INTEGER PRIMARY KEY, uid TEXT NOT NULL, user_id TEXT NOT NULL,
-        text TEXT NOT NULL CHECK (text <> ''), created_at TEXT NOT NULL,
-        UNIQUE (user_id, uid), UNIQUE (user_id, id))""",
-    """CREATE TABLE chats (
-        id INTEGER PRIMARY KEY, uid TEXT NOT NULL, user_id TEXT NOT NULL,
-        expert_id TEXT NOT NULL, expert_name TEXT NOT NULL, date TEXT NOT NULL,
-        status TEXT NOT NULL CHECK (status IN ('planned', 'done', 'cancelled')),
-        notes TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, logged_at TEXT,
-        UNIQUE (user_id, uid), UNIQUE (user_id, id))""",
-    """CREATE TABLE questions (
-        id INTEGER PRIMARY KEY, uid TEXT NOT NULL, user_id TEXT NOT NULL,
-        text TEXT NOT NULL CHECK (text <> ''), why TEXT NOT NULL DEFAULT '',
-        status TEXT NOT NULL CHECK (status IN ('open', 'answered', 'dropped')),
-        source TEXT NOT NULL CHECK (source IN ('coach', 'chat', 'user')),
-        wish_id INTEGER, chat_id INTEGER, created_at TEXT NOT NULL, answered_at TEXT,
-        UNIQUE (user_id, uid), UNIQUE (user_id, id),
-        FOREIGN KEY (user_id, wish_id) REFERENCES wishes (user_id, id),
-        FOREIGN KEY (user_id, chat_id) REFERENCES chats (user_id, id))""",
-    """CREATE TABLE chat_questions (
-        user_id TEXT NOT NULL, chat_id INTEGER NOT NULL, question_id INTEGER NOT NULL,
-        UNIQUE (chat_id, question_id),
-        FOREIGN KEY (user_id, chat_id) REFERENCES chats (user_id, id),
-        FOREIGN KEY (user_id, question_id) REFERENCES questions (user_id, id))""",
-    """CREATE TABLE takeaways (
-        id INTEGER PRIMARY KEY, uid TEXT NOT NULL, user_id TEXT NOT NULL, chat_id INTEGER NOT NULL,
-        text TEXT NOT NULL CHECK (text <> ''), created_at TEXT NOT NULL,
-        UNIQUE (user_id, uid), UNIQUE (user_id, id),
-        FOREIGN KEY (user_id, chat_id) REFERENCES chats (user_id, id))""",
-    """CREATE TABLE referrals (
-        id INTEGER PRIMARY KEY, uid TEXT NOT NULL, user_id TEXT NOT NULL, chat_id INTEGER,
-        expert_id TEXT, name TEXT NOT NULL DEFAULT '', note TEXT NOT NULL DEFAULT '',
-        status TEXT NOT NULL CHECK (status IN ('suggested', 'contacted')), created_at TEXT NOT NULL,
-        CHECK (expert_id IS NOT NULL OR name <> ''),
-        UNIQUE (user_id, uid), UNIQUE (user_id, id),
-        FOREIGN KEY (user_id, chat_id) REFERENCES chats (user_id, id))""",
-    """CREATE TABLE intro_log (
-        id INTEGER PRIMARY KEY, user_id TEXT NOT NULL, expert_id TEXT NOT NULL, created_at TEXT NOT NULL)""",
-    "CREATE INDEX intro_log_by_expert ON intro_log (expert_id, created_at)",
-)
-MIGRATIONS: tuple[Migration, ...] = (SCHEMA_V1,)
 _TABLES: dict[type[BaseModel], str] = {
     Wish: "wishes",
     Question: "questions",
@@ -559,43 +514,3 @@ class Journal:
             add("takeaways", takeaway, chat_uid=takeaway.chat_uid)
         for referral in new.referrals:
             add("referrals", referral, chat_uid=referral.chat_uid)
-
-
-def timeline(snapshot: JournalSnapshot) -> list[TimelineEvent]:
-    """The journal as dated events, oldest first; events of one logged chat keep the loop's order."""
-    names = {c.id: c.expert_name for c in snapshot.chats}
-    rows: list[tuple[TimelineKind, datetime | None, int, str, str, int | None]] = []
-    rows += [(TimelineKind.wish, w.created_at, w.id, w.text, "", None) for w in snapshot.wishes]
-    for q in snapshot.questions:
-        origin = q.why if q.chat_id is None else f"came up with {names[q.chat_id]}"
-        rows.append((TimelineKind.question, q.created_at, q.id, q.text, origin, q.chat_id))
-        rows.append((TimelineKind.question_answered, q.answered_at, q.id, q.text, "", None))
-    for c in snapshot.chats:
-        title = f"Coffee chat with {c.expert_name}"
-        if c.logged_at != c.created_at:
-            rows.append((TimelineKind.chat_planned, c.created_at, c.id, title, f"for {c.date}", c.id))
-        outcome = TimelineKind.chat_done if c.status is ChatStatus.done else TimelineKind.chat_cancelled
-        rows.append((outcome, c.logged_at, c.id, title, c.notes, c.id))
-    rows += [
-        (TimelineKind.takeaway, t.created_at, t.id, t.text, names[t.chat_id], t.chat_id)
-        for t in snapshot.takeaways
-    ]
-    rows += [
-        (TimelineKind.referral, r.created_at, r.id, r.name or r.expert_id or "", r.note, r.chat_id)
-        for r in snapshot.referrals
-    ]
-    events = [
-        TimelineEvent(kind=kind, at=at, entry_id=entry_id, text=text, detail=detail, chat_id=chat_id)
-        for kind, at, entry_id, text, detail, chat_id in rows
-        if at is not None
-    ]
-    return sorted(events, key=_order)
-
-
-_RANK = {kind: rank for rank, kind in enumerate(TimelineKind)}
-
-
-def _order(event: TimelineEvent) -> tuple[datetime, int, int]:
-    # A question that came up in a chat sorts after that chat's takeaways and referrals at the same moment.
-    late = event.kind is TimelineKind.question and event.chat_id is not None
-    return (event.at, len(_RANK) if late else _RANK[event.kind], event.entry_id)
