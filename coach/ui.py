@@ -377,6 +377,16 @@ class CoachUI:
         gr.Info(f"Saved your chat with {expert.name} to the journal.")
         return ("", "", "", thanks, *self.journal_view(expert.id, session, request))
 
+    def export_journal(self, request: gr.Request) -> tuple[str, str]:
+        """This user's journal as Markdown (to read) and JSON (to back up; `coach journal import` restores it)."""
+        user = self.user_id(request)
+        folder = download_dir(request.session_hash)
+        with _user_errors():
+            markdown, document = self.journal.export_markdown(user), self.journal.export_json(user)
+        (folder / "learning-journal.md").write_text(markdown, encoding="utf-8")
+        (folder / "learning-journal.json").write_text(document, encoding="utf-8")
+        return str(folder / "learning-journal.md"), str(folder / "learning-journal.json")
+
     def mark_answered(
         self, ids: list[str], expert_id: str | None, session: CoachSession, request: gr.Request
     ) -> tuple[Any, ...]:
@@ -657,6 +667,11 @@ def build_ui(service: CoachService, settings: Settings, mode_label: str) -> gr.B
                         mark = gr.Button("Mark as answered", size="sm", elem_id="qc-j-mark")
                 gr.Markdown("### Timeline")
                 timeline = gr.HTML(timeline_html([]), elem_id="qc-j-timeline")
+                with gr.Row():
+                    export_md = gr.DownloadButton("Export journal (.md)", size="sm", elem_id="qc-j-export-md")
+                    export_json = gr.DownloadButton(
+                        "Back up journal (.json)", size="sm", elem_id="qc-j-export-json"
+                    )
             with gr.Tab("Profiles", id="profiles", elem_id="qc-tab-profiles"):
                 gr.Markdown(
                     "### Expert profiles\nUpload a CSV, JSON, JSONL or YAML file with at least `id` and `name` "
@@ -738,13 +753,15 @@ def build_ui(service: CoachService, settings: Settings, mode_label: str) -> gr.B
         journal_expert.input(
             ui.covered_by, [journal_expert, session], covered, api_visibility="private", **offline
         )
+        exports = [export_md, export_json]
+        journal_tab.select(ui.export_journal, None, exports, api_name="export_journal", **offline)
         save_chat.click(
             ui.log_chat,
             [journal_expert, happened, takeaways, referrals, follow_ups, covered, session],
             [takeaways, referrals, follow_ups, thank_you, *journal_out],
             api_name="log_chat",
             **coach,
-        )
+        ).then(ui.export_journal, None, exports, api_visibility="private", **offline)
         mark.click(
             ui.mark_answered,
             [open_questions, journal_expert, session],
