@@ -1,5 +1,8 @@
 """Coach benchmark: offline flow latency (wish to intro) and, against the local stub, LLM calls and tokens.
 
+The LLM flow is step + one batched re-ranking + intro, measured with re-ranking on (the default), off
+(COACH_LLM_RERANK=false), and with a re-ranker answering garbage (its repair request, then the offline order).
+
 Prints one JSON object. Run: .venv/bin/python benchmarks/coach_bench.py [--runs 40]
 """
 
@@ -7,10 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -18,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from coach.config import load_settings
 from coach.runtime import build_service, open_index
 from tests.openai_stub import ChatRequest, OpenAIStub, StubReply
+from tests.rerank_script import ranking_reply, task_of
 
 WISHES = [
     "I want a mentor. I work on the self-publishing side and want to understand traditional publishing.",
@@ -28,18 +34,25 @@ WISHES = [
     "I want to understand how our data pipeline feeds the sales dashboards",
 ]
 
+TOPICS = [
+    ("Which metrics does the finance team watch most closely", "FP&A, title P&L, finance metrics"),
+    ("How is an author's advance decided", "acquisitions, advances, contracts"),
+    ("How are audiobook royalties calculated", "royalties, audio, rights"),
+    ("Which costs make a print run profitable", "production costs, print runs, suppliers"),
+    ("How do retailer returns show up in sales reports", "sales analytics, returns, retail"),
+]
+
 
 def scripted(request: ChatRequest) -> StubReply:
     """Plausible valid answers for each prompt, so the benchmark counts a successful flow."""
     text = request.prompt_text
+    if task_of(request) == "rerank_many":
+        return ranking_reply(request, lambda ids: ids[:5])
     if "learning questions" in text.lower() or "clarify" in text.lower():
+        # Five questions on different topics: the most, and the least overlapping, candidates to re-rank.
         questions = [
-            {
-                "text": f"Which metrics matter most for topic {i}?",
-                "why": "to read reports",
-                "search_query": "metrics finance",
-            }
-            for i in range(3)
+            {"text": f"{question}?", "why": "to read reports", "search_query": query}
+            for question, query in TOPICS
         ]
         return StubReply(
             content=json.dumps({"kind": "questions", "questions": questions, "question": "", "choices": []})
@@ -73,25 +86,44 @@ def offline_latency(runs: int) -> dict[str, float]:
     return percentiles(samples)
 
 
-def llm_usage(runs: int) -> dict[str, float]:
-    with tempfile.TemporaryDirectory() as tmp, OpenAIStub(default=scripted) as stub:
-        settings = load_settings(data_dir=Path(tmp), openai_base_url=stub.base_url, openai_api_key="bench")
+def garbage_rerank(request: ChatRequest) -> StubReply:
+    """Valid answers, except that the re-ranker answers prose."""
+    if task_of(request) == "rerank_many":
+        return StubReply(content="I would pick the most senior people.")
+    return scripted(request)
+
+
+def llm_usage(
+    runs: int, *, rerank: bool = True, handler: Callable[[ChatRequest], StubReply] = scripted
+) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp, OpenAIStub(default=handler) as stub:
+        settings = load_settings(
+            data_dir=Path(tmp), openai_base_url=stub.base_url, openai_api_key="bench", llm_rerank=rerank
+        )
         with open_index(settings) as index:
             service = build_service(settings, index)
-            calls, tokens, fallbacks = [], [], 0
+            calls, tokens, fallbacks, reranked = [], [], 0, 0
+            rerank_tokens: list[int] = []
             for i in range(runs):
                 before = len(stub.chat_requests)
                 before_tokens = service.llm.prompt_tokens  # type: ignore[union-attr]
                 flow = service.ask(WISHES[i % len(WISHES)], ["the money side"])
                 fallbacks += bool(flow.step.fallback or (flow.intro and flow.intro.fallback))
-                calls.append(len(stub.chat_requests) - before)
+                reranked += all(qm.reranked for qm in flow.matches)
+                sent = stub.chat_requests[before:]
+                calls.append(len(sent))
                 tokens.append(service.llm.prompt_tokens - before_tokens)  # type: ignore[union-attr]
+                rerank_tokens += [
+                    math.ceil(len(r.prompt_text) / 4) for r in sent if task_of(r) == "rerank_many"
+                ]
     return {
         "llm_calls_per_flow_max": max(calls),
         "llm_calls_per_flow_mean": round(statistics.mean(calls), 2),
         "prompt_tokens_per_flow_max": max(tokens),
         "prompt_tokens_per_flow_mean": round(statistics.mean(tokens), 1),
+        "rerank_prompt_tokens_max": max(rerank_tokens, default=0),
         "flows_with_fallback": fallbacks,
+        "flows_reranked": reranked,
     }
 
 
@@ -102,6 +134,8 @@ def main() -> None:
     report = {
         "offline_flow_wish_to_intro": offline_latency(args.runs),
         "llm_flow_with_stub": llm_usage(min(args.runs, 12)),
+        "llm_flow_with_stub_rerank_off": llm_usage(min(args.runs, 12), rerank=False),
+        "llm_flow_with_stub_rerank_garbage": llm_usage(min(args.runs, 12), handler=garbage_rerank),
         "targets": {"llm_calls_per_flow_max": 4, "prompt_tokens_per_flow_max": 6000},
     }
     print(json.dumps(report, indent=2))

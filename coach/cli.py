@@ -168,13 +168,28 @@ def _match_json(match: ExpertMatch) -> dict[str, object]:
     "--data", "data_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path)
 )
 @click.option("--k", default=10, show_default=True, type=click.IntRange(1, 100))
+@click.option("--llm", "with_llm", is_flag=True, help="Rewrite and re-rank with the configured LLM.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
-def eval_cmd(settings: Settings, data_dir: Path, k: int, as_json: bool) -> None:
+def eval_cmd(settings: Settings, data_dir: Path, k: int, with_llm: bool, as_json: bool) -> None:
     """Score retrieval on a labelled set (profiles.jsonl, queries.jsonl, qrels.tsv) in a throwaway index."""
     from vectorstore.evaluation import run_eval
 
-    result = run_eval(data_dir, build_embedding(settings), k=k)
+    if with_llm:
+        from coach.llm_engine import LLMEngine
+        from coach.llm_eval import run_llm_eval
+
+        engine = LLMEngine.from_settings(settings)
+        if engine is None:
+            click.echo(
+                "Error: --llm needs an LLM: set OPENAI_API_KEY (OpenAI) or OPENAI_BASE_URL (a local "
+                "OpenAI-compatible server: Ollama, vLLM, llama.cpp, LM Studio), and COACH_MODEL for the model.",
+                err=True,
+            )
+            sys.exit(EXIT_UNREADABLE)
+        result = run_llm_eval(data_dir, build_embedding(settings), engine, k=k)
+    else:
+        result = run_eval(data_dir, build_embedding(settings), k=k)
     if as_json:
         click.echo(json.dumps(result, indent=2))
     else:

@@ -19,6 +19,7 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 class EmbeddingKind(StrEnum):
     offline = "offline"
     openai = "openai"
+    local = "local"
 
 
 class Settings(BaseSettings):
@@ -28,8 +29,11 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default=Path(".coach"), description="Holds all state: index, journal, lock.")
     chroma_url: str | None = Field(default=None, description="http://host:port of a Chroma server.")
-    embedding: EmbeddingKind = Field(default=EmbeddingKind.offline, description="offline or openai.")
+    embedding: EmbeddingKind = Field(default=EmbeddingKind.offline, description="offline, openai or local.")
     embedding_model: str = Field(default="text-embedding-3-small", description="Model for openai.")
+    embedding_model_path: Path | None = Field(
+        default=None, description="Directory with model.onnx and tokenizer.json, for local."
+    )
     sample_profiles: Path = Field(default=SAMPLE_PROFILES, description="Indexed when the index is empty.")
     prompts_dir: Path = Field(default=PROMPTS_DIR, description="Prompt templates and offline data.")
 
@@ -44,6 +48,7 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(default=1, ge=0, le=5)
     llm_max_tokens: int = Field(default=900, ge=64, le=8000)
     breaker_cooldown: float = Field(default=60.0, ge=0, description="Seconds to skip a failing LLM.")
+    llm_rerank: bool = Field(default=True, description="Let the LLM re-rank the people found per question.")
 
     host: str = Field(default="127.0.0.1")
     port: int = Field(default=7860, ge=1, le=65535)

@@ -1,4 +1,4 @@
-"""The LLM coach: the coaching tasks as prompts, answer schemas and checks on what the model says."""
+"""The LLM coach: the coaching tasks as prompts, and the checks on what the model says (schemas: replies.py)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,15 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
-from pydantic import Field, model_validator
 
 from coach.agenda import first_name_of, shorten, single_line
 from coach.breaker import CircuitBreaker
 from coach.config import Settings
 from coach.errors import CoachInputError, LLMUnavailable
-from coach.llm import InvalidReply, Reply, StructuredChat, build_chat_model, wire_schema
+from coach.llm import InvalidReply, StructuredChat, build_chat_model, wire_schema
 from coach.models import (
     MAX_QUESTIONS,
     MAX_WISH_CHARS,
@@ -28,13 +26,25 @@ from coach.models import (
     Tone,
 )
 from coach.prompts import load_prompt
+from coach.replies import (
+    MAX_CANDIDATES,
+    IntroReply,
+    NextQuestionsReply,
+    QueriesReply,
+    QuestionDraft,
+    RerankManyReply,
+    RerankReply,
+    StepReply,
+)
 from vectorstore.models import ExpertProfile, FieldEvidence
 
 STEP_QUESTIONS = (3, 5)
 NEXT_QUESTIONS = (1, 3)
 MAX_CLARIFICATIONS = 2
-MAX_CANDIDATES = 20
 MAX_CONTEXT_ITEMS = 20
+RERANK_PER_QUESTION = (3, 5)  # ranked people asked for per question: fewer when a turn has more questions
+RERANK_ANSWER_ENTRIES = 20  # ranked entries per answer; about 25 tokens each must fit llm_max_tokens
+RERANK_CANDIDATE_CHARS = 7_000  # profile text per re-ranking prompt: in budget even with a repair
 _UNSAFE = (
     (re.compile(r"https?://|www\.|\b[\w-]+\.(?:com|org|net|io|ly|co|ai|dev|app)\b", re.I), "a link"),
     (re.compile(r"!?\[[^\]]*\]\([^)]*\)|!\[", re.I), "markdown links or images"),
@@ -61,47 +71,6 @@ CHANNEL_LIMITS: dict[Channel, ChannelLimit] = {
     Channel.slack: ChannelLimit(max_chars=600, subject_chars=0, target_words=80, joiner="\n"),
     Channel.email: ChannelLimit(max_chars=1200, subject_chars=90, target_words=150, joiner="\n\n"),
 }
-
-
-class QuestionDraft(Reply):
-    text: str = Field(min_length=5, max_length=400)
-    why: str = Field(default="", max_length=400)
-    search_query: str = Field(default="", max_length=300)
-
-
-class StepReply(Reply):
-    kind: Literal["clarify", "questions"]
-    question: str = Field(default="", max_length=300)
-    choices: list[str] = Field(default_factory=list, max_length=5)
-    questions: list[QuestionDraft] = Field(default_factory=list, max_length=MAX_QUESTIONS)
-
-    @model_validator(mode="after")
-    def _shape(self) -> StepReply:
-        if self.kind == "clarify" and not (self.question and 3 <= len(_unique(self.choices)) <= 5):
-            raise ValueError('a "clarify" reply needs a question and 3-5 different choices')
-        return self
-
-
-class IntroReply(Reply):
-    subject: str = Field(default="", max_length=200)
-    body: str = Field(min_length=20, max_length=3000)
-
-
-class RankedExpert(Reply):
-    id: str = Field(max_length=200)
-    why: str = Field(default="", max_length=400)
-
-
-class RerankReply(Reply):
-    ranking: list[RankedExpert] = Field(max_length=MAX_CANDIDATES)
-
-
-class QueriesReply(Reply):
-    queries: list[str] = Field(max_length=MAX_QUESTIONS)
-
-
-class NextQuestionsReply(Reply):
-    questions: list[QuestionDraft] = Field(min_length=1, max_length=MAX_QUESTIONS)
 
 
 class LLMEngine:
@@ -266,6 +235,57 @@ class LLMEngine:
             raise LLMUnavailable("the reranking named none of the candidates")
         return ranked
 
+    def rerank_many(
+        self, items: Sequence[tuple[str, Sequence[tuple[ExpertProfile, Sequence[FieldEvidence]]]]]
+    ) -> list[list[tuple[str, str]]]:
+        """Re-rank every question's candidates in one call: per question, (profile id, justification) best first.
+
+        Only ids shown as that question's candidates survive; a question the model skipped or answered with
+        unknown ids gets an empty list, and if that is every question the call counts as failed.
+        """
+        asked = [_user_text(question, "question") for question, _ in items]
+        if len(asked) > MAX_QUESTIONS:
+            raise CoachInputError(f"Re-rank at most {MAX_QUESTIONS} questions at a time.")
+        shown = _fit_candidates([list(pool)[:MAX_CANDIDATES] for _, pool in items], RERANK_CANDIDATE_CHARS)
+        if not any(shown):
+            return [[] for _ in items]
+        per_question = max(
+            RERANK_PER_QUESTION[0], min(RERANK_PER_QUESTION[1], RERANK_ANSWER_ENTRIES // len(asked))
+        )
+        known = [{_data(p.id, 200): p.id for p in profiles} for profiles in shown]
+
+        def check(reply: RerankManyReply) -> list[list[tuple[str, str]]]:
+            ranked: list[dict[str, str]] = [{} for _ in asked]
+            for entry in reply.rankings:
+                if not 1 <= entry.question <= len(asked) or ranked[entry.question - 1]:
+                    continue  # an unknown number, or a second answer for one question: not grounded
+                chosen = ranked[entry.question - 1]
+                for item in entry.ranking:
+                    profile_id = known[entry.question - 1].get(item.id)
+                    if profile_id is not None and profile_id not in chosen and len(chosen) < per_question:
+                        why = shorten(item.why, 160)
+                        chosen[profile_id] = why if _is_safe(why) else ""
+            return [list(found.items()) for found in ranked]
+
+        unique: dict[str, ExpertProfile] = {}
+        for profiles in shown:
+            unique.update((p.id, p) for p in profiles if p.id not in unique)
+        questions = "\n".join(
+            f"{n}. <question>{_data(q, 400)}</question>\n"
+            f"   candidates: {', '.join(_data(p.id, 200) for p in profiles) or '(none)'}"
+            for n, (q, profiles) in enumerate(zip(asked, shown, strict=True), 1)
+        )
+        values = {
+            "questions": questions,
+            "question_count": len(asked),
+            "candidates": "\n".join(_profile_block(p, (), with_id=True, brief=True) for p in unique.values()),
+            "max_per_question": per_question,
+        }
+        rankings = self._chat.ask("rerank_many", self._render("rerank_many", values), RerankManyReply, check)
+        if not any(rankings):
+            raise LLMUnavailable("the re-ranking named none of the candidates")
+        return rankings
+
     def what_next(self, takeaways: Sequence[str], open_questions: Sequence[str]) -> list[LearningQuestion]:
         """1-3 new questions that build on what the person learned and are not already open."""
         notes = [shorten(t, 500) for t in takeaways if t.strip()][-MAX_CONTEXT_ITEMS:]
@@ -319,24 +339,57 @@ def _data(text: str, limit: int) -> str:
     return shorten(text, limit)
 
 
-def _profile_block(expert: ExpertProfile, evidence: Sequence[FieldEvidence], *, with_id: bool = False) -> str:
+def _profile_block(
+    expert: ExpertProfile,
+    evidence: Sequence[FieldEvidence],
+    *,
+    with_id: bool = False,
+    brief: bool = False,
+) -> str:
     # Only what the task needs: never email, location, availability or `extra`.
     # A phrase the profile does not contain would be an invented fact, so it is left out.
+    # `brief` is the re-ranking's version: many profiles share one prompt, so the name goes and the rest shrinks.
     known = single_line(" ".join([expert.title, expert.department, *expert.expertise, expert.bio])).casefold()
     phrases = _unique(
         _data(p, 80) for ev in evidence for p in ev.phrases if single_line(p).casefold() in known
     )
     fields = [
         ("id", _data(expert.id, 200) if with_id else ""),
-        ("first_name", _data(first_name_of(expert.name), 40)),
+        ("first_name", "" if brief else _data(first_name_of(expert.name), 40)),
         ("title", _data(expert.title, 160)),
         ("department", _data(expert.department, 120)),
-        ("expertise", _data("; ".join(expert.expertise[:15]), 400)),
-        ("bio", _data(expert.bio, 600)),
+        ("expertise", _data("; ".join(expert.expertise[:15]), 240 if brief else 400)),
+        ("bio", _data(expert.bio, 280 if brief else 600)),
         ("matched_phrases", "; ".join(phrases[:8])),
     ]
     lines = "\n".join(f"{key}: {value}" for key, value in fields if value)
     return f"<profile_data>\n{lines}\n</profile_data>"
+
+
+def _fit_candidates(
+    pools: Sequence[Sequence[tuple[ExpertProfile, Sequence[FieldEvidence]]]], budget: int
+) -> list[list[ExpertProfile]]:
+    """Each question's candidates, taken rank by rank across questions until the profile text fills `budget`.
+
+    Going rank by rank keeps every question's best candidates in when the budget cuts the tail; a profile
+    shared by several questions is shown once, so it costs its text only once.
+    """
+    shown: list[list[ExpertProfile]] = [[] for _ in pools]
+    seen: set[str] = set()
+    used = 0
+    for depth in range(max((len(pool) for pool in pools), default=0)):
+        for position, pool in enumerate(pools):
+            if depth >= len(pool):
+                continue
+            profile = pool[depth][0]
+            if profile.id not in seen:
+                size = len(_profile_block(profile, (), with_id=True, brief=True))
+                if used + size > budget:
+                    return shown
+                used += size
+                seen.add(profile.id)
+            shown[position].append(profile)
+    return shown
 
 
 def _check_safe(text: str, where: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from coach.models import Connector, LearningQuestion, QuestionMatches
@@ -118,12 +118,23 @@ def match_question(
     k: int = 3,
     filters: SearchFilters | None = None,
     recent_asks: RecentAsks | None = None,
+    found: Sequence[ExpertMatch] | None = None,
+    vouched: Collection[str] = (),
 ) -> QuestionMatches:
-    """The people to ask; unavailable people never come first; a connector when nobody fits well."""
-    found = search_question(index, question, k=k + 3, filters=filters)
+    """The people to ask; unavailable people never come first; a connector when nobody fits well.
+
+    `found` replaces the search (e.g. candidates an LLM re-ranked); `vouched` ids count as fitting even
+    without shared words, because a re-ranker judged they can answer.
+    """
+    if found is None:
+        found = search_question(index, question, k=k + 3, filters=filters)
     load = Load(recent_asks([m.profile.id for m in found]) if recent_asks else {})
     ordered = balance(found, load)[:k]
-    fits = [m for m in ordered if m.evidence and m.profile.availability is not Availability.unavailable]
+    fits = [
+        m
+        for m in ordered
+        if (m.evidence or m.profile.id in vouched) and m.profile.availability is not Availability.unavailable
+    ]
     connector = None if fits else find_connector(index, question, found)
     return QuestionMatches(question=question, matches=ordered, connector=connector, nobody_fits=not fits)
 

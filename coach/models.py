@@ -86,6 +86,8 @@ class QuestionMatches(BaseModel):
     matches: list[ExpertMatch] = Field(default_factory=list)
     connector: Connector | None = None
     nobody_fits: bool = False
+    reranked: bool = False  # the LLM re-ranked these people (justifications are in each match's notes)
+    rerank_fallback: str | None = None  # why an attempted LLM re-ranking kept the offline order
 
 
 class AgendaItem(BaseModel):

@@ -10,12 +10,17 @@ from coach.models import Mode
 from coach.service import CoachService
 from vectorstore.embeddings import CoachEmbedding, OfflineEmbedding, OpenAICompatibleEmbedding
 from vectorstore.index import ExpertIndex, Progress
+from vectorstore.local_embedding import LocalOnnxEmbedding
 from vectorstore.profiles import load_profiles
 
 log = logging.getLogger(__name__)
 
 
 def build_embedding(settings: Settings) -> CoachEmbedding:
+    """The configured embedding; a local model is read from COACH_EMBEDDING_MODEL_PATH, never downloaded."""
+    if settings.embedding is EmbeddingKind.local:
+        path = settings.embedding_model_path
+        return LocalOnnxEmbedding(model_path=str(path) if path is not None else "")
     if settings.embedding is EmbeddingKind.openai:
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
         return OpenAICompatibleEmbedding(
@@ -54,7 +59,7 @@ def build_service(settings: Settings, index: ExpertIndex, journal: Journal | Non
         llm = LLMEngine(
             chat_model, settings.prompts_dir, breaker=CircuitBreaker(cooldown_s=settings.breaker_cooldown)
         )
-    return CoachService(index=index, llm=llm, journal=journal)
+    return CoachService(index=index, llm=llm, journal=journal, rerank=settings.llm_rerank)
 
 
 def mode_label(settings: Settings) -> str:

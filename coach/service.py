@@ -27,6 +27,7 @@ from coach.models import (
     ReferralIn,
     Tone,
 )
+from coach.rerank import Reranker, match_reranked
 from coach.whatnext import NextQuestionWriter, Suggestion, suggest_next
 from vectorstore.index import ExpertIndex
 from vectorstore.models import ExpertProfile, FieldEvidence, SearchFilters
@@ -71,6 +72,7 @@ class CoachService:
     llm: Engine | None = None
     offline: Engine = field(default_factory=OfflineEngine)
     journal: Journal | None = None
+    rerank: bool = True  # let an LLM that can re-rank order the people found (COACH_LLM_RERANK)
 
     def recent_asks(self, expert_ids: Sequence[str]) -> dict[str, int]:
         """Intro messages generated per expert in the last 30 days, across all users of this instance."""
@@ -94,8 +96,13 @@ class CoachService:
     def match(
         self, questions: Sequence[LearningQuestion], *, k: int = 3, filters: SearchFilters | None = None
     ) -> list[QuestionMatches]:
+        """The people to ask per question; with an LLM, one re-ranking call for all (offline on failure)."""
         if len(questions) > MAX_QUESTIONS:
             raise CoachInputError(f"At most {MAX_QUESTIONS} questions at a time; drop a few and try again.")
+        if self.rerank and questions and isinstance(self.llm, Reranker):
+            return match_reranked(
+                self.index, questions, self.llm, k=k, filters=filters, recent_asks=self.recent_asks
+            )
         return [
             match_question(self.index, q, k=k, filters=filters, recent_asks=self.recent_asks)
             for q in questions

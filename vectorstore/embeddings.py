@@ -1,4 +1,4 @@
-"""Registered Chroma embedding functions: the offline default and any OpenAI-compatible endpoint."""
+"""Registered Chroma embedding functions: the offline default, any OpenAI-compatible endpoint, a local model."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from chromadb.utils.embedding_functions import register_embedding_function
 
 from coach.errors import ConfigError
 from vectorstore import textvec
+from vectorstore.local_embedding import LocalOnnxEmbedding
 
 
 @register_embedding_function
@@ -113,7 +114,7 @@ class OpenAICompatibleEmbedding(EmbeddingFunction[Documents]):
         return "openai-" + re.sub(r"[^a-z0-9]+", "-", self.model.lower()).strip("-")
 
 
-CoachEmbedding = OfflineEmbedding | OpenAICompatibleEmbedding
+CoachEmbedding = OfflineEmbedding | OpenAICompatibleEmbedding | LocalOnnxEmbedding
 
 
 def embed_one(function: EmbeddingFunction[Documents], texts: Sequence[str]) -> Embeddings:

@@ -7,6 +7,8 @@ import json
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from coach.errors import ProfileError
 from vectorstore.embeddings import CoachEmbedding
 from vectorstore.index import ExpertIndex, open_client
 from vectorstore.metrics import evaluate
+from vectorstore.models import ExpertProfile
 from vectorstore.profiles import load_profiles
 
 
@@ -45,31 +48,50 @@ class EvalSet:
         return cls(queries=queries, qrels=qrels, profiles_path=paths["profiles.jsonl"])
 
 
-def run_eval(directory: Path, embedding: CoachEmbedding, k: int = 10) -> dict[str, float | int | str]:
-    """Index the set's profiles in a temp dir, search every query, and report quality and latency."""
-    data = EvalSet.load(directory)
-    loaded = load_profiles(data.profiles_path)
+@contextmanager
+def eval_index(profiles: Sequence[ExpertProfile], embedding: CoachEmbedding) -> Iterator[ExpertIndex]:
+    """A throwaway index of `profiles` in a temp dir, removed on exit."""
     with tempfile.TemporaryDirectory(prefix="coach-eval-") as tmp:
         client, lock = open_client(Path(tmp), None)
         index = ExpertIndex(client, embedding, lock)
         try:
-            index.upsert(loaded.profiles)
-            run: dict[str, list[str]] = {}
-            latencies: list[float] = []
-            for qid, text in data.queries.items():
-                started = time.perf_counter()
-                matches = index.search(text, k=max(k, 10))
-                latencies.append((time.perf_counter() - started) * 1000)
-                run[qid] = [match.profile.id for match in matches]
+            index.upsert(profiles)
+            yield index
         finally:
             index.close()
-    scores = evaluate(run, data.qrels, k_ndcg=(5, 10), k_recall=10)
-    quantiles = statistics.quantiles(latencies, n=20) if len(latencies) > 1 else latencies * 19
+
+
+def summarise(
+    run: dict[str, list[str]], qrels: dict[str, dict[str, int]], latencies: Sequence[float]
+) -> dict[str, float | int]:
+    """The quality metrics of a run and the p50/p95 of per-question latencies, rounded for printing."""
+    scores = evaluate(run, qrels, k_ndcg=(5, 10), k_recall=10)
+    quantiles = statistics.quantiles(latencies, n=20) if len(latencies) > 1 else list(latencies) * 19
     return {
         **{name: round(value, 4) for name, value in scores.items()},
         "queries": len(run),
-        "profiles": len(loaded.profiles),
-        "embedding": embedding.key,
         "latency_p50_ms": round(statistics.median(latencies), 2),
         "latency_p95_ms": round(quantiles[18], 2),
+    }
+
+
+def run_eval(directory: Path, embedding: CoachEmbedding, k: int = 10) -> dict[str, float | int | str]:
+    """Index the set's profiles in a temp dir, search every query, and report quality and latency."""
+    data = EvalSet.load(directory)
+    loaded = load_profiles(data.profiles_path)
+    run: dict[str, list[str]] = {}
+    latencies: list[float] = []
+    with eval_index(loaded.profiles, embedding) as index:
+        for qid, text in data.queries.items():
+            started = time.perf_counter()
+            matches = index.search(text, k=max(k, 10))
+            latencies.append((time.perf_counter() - started) * 1000)
+            run[qid] = [match.profile.id for match in matches]
+    summary = summarise(run, data.qrels, latencies)
+    return {
+        **{name: value for name, value in summary.items() if not name.startswith("latency")},
+        "profiles": len(loaded.profiles),
+        "embedding": embedding.key,
+        "latency_p50_ms": summary["latency_p50_ms"],
+        "latency_p95_ms": summary["latency_p95_ms"],
     }
