@@ -225,6 +225,8 @@ def ask_cmd(settings: Settings, wish: str, answers: tuple[str, ...], as_json: bo
         for match in qm.matches:
             p = match.profile
             click.echo(f"   - {p.name}, {p.title} [{p.availability.value}]: {match.why}")
+            for note in match.notes:
+                click.echo(f"     ({note})")
         if qm.connector:
             c = qm.connector
             click.echo(f'   Not sure? Ask {c.profile.name} ({c.reason}): "{c.ask}"')
