@@ -49,13 +49,8 @@ def run_llm_eval(
                 run[qid] = [m.profile.id for m in result.matches]
                 if result.fallback is not None:
                     rerank_failed.add(qid)
-    summary = summarise(run, data.qrels, latencies)
     return {
-        **{name: value for name, value in summary.items() if not name.startswith("latency")},
-        "profiles": len(loaded.profiles),
-        "embedding": embedding.key,
-        "latency_p50_ms": summary["latency_p50_ms"],
-        "latency_p95_ms": summary["latency_p95_ms"],
+        **summarise(run, data.qrels, latencies, profiles=len(loaded.profiles), embedding_key=embedding.key),
         "mode": "llm",
         "llm_calls": engine.calls - calls,
         "prompt_tokens": engine.prompt_tokens - tokens,

@@ -62,14 +62,21 @@ def eval_index(profiles: Sequence[ExpertProfile], embedding: CoachEmbedding) -> 
 
 
 def summarise(
-    run: dict[str, list[str]], qrels: dict[str, dict[str, int]], latencies: Sequence[float]
-) -> dict[str, float | int]:
-    """The quality metrics of a run and the p50/p95 of per-question latencies, rounded for printing."""
+    run: dict[str, list[str]],
+    qrels: dict[str, dict[str, int]],
+    latencies: Sequence[float],
+    *,
+    profiles: int,
+    embedding_key: str,
+) -> dict[str, float | int | str]:
+    """The `coach eval` report: quality metrics, set sizes, embedding, and p50/p95 latency, rounded."""
     scores = evaluate(run, qrels, k_ndcg=(5, 10), k_recall=10)
     quantiles = statistics.quantiles(latencies, n=20) if len(latencies) > 1 else list(latencies) * 19
     return {
         **{name: round(value, 4) for name, value in scores.items()},
         "queries": len(run),
+        "profiles": profiles,
+        "embedding": embedding_key,
         "latency_p50_ms": round(statistics.median(latencies), 2),
         "latency_p95_ms": round(quantiles[18], 2),
     }
@@ -87,11 +94,4 @@ def run_eval(directory: Path, embedding: CoachEmbedding, k: int = 10) -> dict[st
             matches = index.search(text, k=max(k, 10))
             latencies.append((time.perf_counter() - started) * 1000)
             run[qid] = [match.profile.id for match in matches]
-    summary = summarise(run, data.qrels, latencies)
-    return {
-        **{name: value for name, value in summary.items() if not name.startswith("latency")},
-        "profiles": len(loaded.profiles),
-        "embedding": embedding.key,
-        "latency_p50_ms": summary["latency_p50_ms"],
-        "latency_p95_ms": summary["latency_p95_ms"],
-    }
+    return summarise(run, data.qrels, latencies, profiles=len(loaded.profiles), embedding_key=embedding.key)
