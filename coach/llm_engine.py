@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +14,16 @@ from coach.agenda import first_name_of, shorten, single_line
 from coach.breaker import CircuitBreaker
 from coach.config import Settings
 from coach.errors import CoachInputError, LLMUnavailable
+from coach.fence import (
+    bullets,
+    check_safe,
+    fenced_text,
+    fit_candidates,
+    is_safe,
+    numbered,
+    profile_block,
+    unique,
+)
 from coach.llm import InvalidReply, StructuredChat, build_chat_model, wire_schema
 from coach.models import (
     MAX_QUESTIONS,
@@ -45,15 +55,7 @@ MAX_CONTEXT_ITEMS = 20
 RERANK_PER_QUESTION = (3, 5)  # ranked people asked for per question: fewer when a turn has more questions
 RERANK_ANSWER_ENTRIES = 20  # ranked entries per answer; about 25 tokens each must fit llm_max_tokens
 RERANK_CANDIDATE_CHARS = 7_000  # profile text per re-ranking prompt: in budget even with a repair
-_UNSAFE = (
-    (re.compile(r"https?://|www\.|\b[\w-]+\.(?:com|org|net|io|ly|co|ai|dev|app)\b", re.I), "a link"),
-    (re.compile(r"!?\[[^\]]*\]\([^)]*\)|!\[", re.I), "markdown links or images"),
-    (re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"), "an email address"),
-    (re.compile(r"</?[a-z!][^>]*>", re.I), "HTML tags"),
-    (re.compile(r"\[[^\]\n]{1,40}\]|\{[^}\n]{0,40}\}"), "a [placeholder]"),
-)
 _GREETING = re.compile(r"\A(?:hi|hello|hey|dear)\b[^\n,]{0,60},\s*", re.I)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -119,13 +121,13 @@ class LLMEngine:
             if reply.kind == "clarify":
                 if forced:
                     raise InvalidReply('enough clarifying answers were given: reply with kind "questions"')
-                choices = _unique(shorten(c, 80) for c in reply.choices)
+                choices = unique(shorten(c, 80) for c in reply.choices)
                 return Clarification(question=single_line(reply.question), choices=choices)
             return _questions(reply.questions, STEP_QUESTIONS)
 
         values = {
-            "wish": _data(wish, MAX_WISH_CHARS),
-            "answers": _bullets(answers) or "(none yet)",
+            "wish": fenced_text(wish, MAX_WISH_CHARS),
+            "answers": bullets(answers) or "(none yet)",
             "answer_count": len(answers),
             "max_clarifications": MAX_CLARIFICATIONS,
             "allowed_kinds": '"questions" only' if forced else '"clarify" or "questions"',
@@ -158,17 +160,17 @@ class LLMEngine:
         if not 5 <= minutes <= 120:
             raise CoachInputError(f"Ask for 5-120 minutes, not {minutes}.")
         limit = CHANNEL_LIMITS[channel]
-        greeting = f"Hi {_data(first_name_of(expert.name), 40)},"
+        greeting = f"Hi {fenced_text(first_name_of(expert.name), 40)},"
         max_body = limit.max_chars - len(greeting) - len(limit.joiner)
         sender = "; ".join(
-            part for part in (_data(requester_name, 60), _data(requester_context, 160)) if part
+            part for part in (fenced_text(requester_name, 60), fenced_text(requester_context, 160)) if part
         )
 
         def check(reply: IntroReply) -> IntroMessage:
             body = _GREETING.sub("", reply.body.strip()).strip()
             subject = single_line(reply.subject) if limit.subject_chars else ""
-            _check_safe(body, "the body")
-            _check_safe(subject, "the subject")
+            check_safe(body, "the body")
+            check_safe(subject, "the subject")
             if re.search(r"\bbe my mentor\b", body, re.I):
                 raise InvalidReply('ask for one conversation about the question, not "be my mentor"')
             if len(body) > max_body:
@@ -186,8 +188,8 @@ class LLMEngine:
             "max_subject_chars": limit.subject_chars,
             "minutes": minutes,
             "requester": sender or "(not given)",
-            "questions": _bullets(_data(q, 400) for q in asked),
-            "profile_data": _profile_block(expert, evidence),
+            "questions": bullets(fenced_text(q, 400) for q in asked),
+            "profile_data": profile_block(expert, evidence),
         }
         return self._chat.ask("intro_message", self._render("intro_message", values), IntroReply, check)
 
@@ -206,7 +208,7 @@ class LLMEngine:
                 shorten(query, 300) or question for query, question in zip(reply.queries, asked, strict=True)
             ]
 
-        values = {"questions": _numbered(asked), "count": len(asked)}
+        values = {"questions": numbered(asked), "count": len(asked)}
         return self._chat.ask("query_rewrite", self._render("query_rewrite", values), QueriesReply, check)
 
     def rerank(
@@ -217,7 +219,7 @@ class LLMEngine:
         pool = list(candidates)[:MAX_CANDIDATES]
         if not pool:
             return []
-        known = {_data(profile.id, 200): profile.id for profile, _ in pool}
+        known = {fenced_text(profile.id, 200): profile.id for profile, _ in pool}
 
         def check(reply: RerankReply) -> list[tuple[str, str]]:
             ranked: dict[str, str] = {}
@@ -225,11 +227,15 @@ class LLMEngine:
                 profile_id = known.get(item.id)
                 if profile_id is not None and profile_id not in ranked:
                     why = shorten(item.why, 200)
-                    ranked[profile_id] = why if _is_safe(why) else ""
+                    ranked[profile_id] = why if is_safe(why) else ""
             return list(ranked.items())
 
-        blocks = "\n".join(_profile_block(p, ev, with_id=True) for p, ev in pool)
-        values = {"question": _data(question, MAX_WISH_CHARS), "candidates": blocks, "max_results": len(pool)}
+        blocks = "\n".join(profile_block(p, ev, with_id=True) for p, ev in pool)
+        values = {
+            "question": fenced_text(question, MAX_WISH_CHARS),
+            "candidates": blocks,
+            "max_results": len(pool),
+        }
         ranked = self._chat.ask("rerank", self._render("rerank", values), RerankReply, check)
         if not ranked:
             raise LLMUnavailable("the reranking named none of the candidates")
@@ -246,13 +252,13 @@ class LLMEngine:
         asked = [_user_text(question, "question") for question, _ in items]
         if len(asked) > MAX_QUESTIONS:
             raise CoachInputError(f"Re-rank at most {MAX_QUESTIONS} questions at a time.")
-        shown = _fit_candidates([list(pool)[:MAX_CANDIDATES] for _, pool in items], RERANK_CANDIDATE_CHARS)
+        shown = fit_candidates([list(pool)[:MAX_CANDIDATES] for _, pool in items], RERANK_CANDIDATE_CHARS)
         if not any(shown):
             return [[] for _ in items]
         per_question = max(
             RERANK_PER_QUESTION[0], min(RERANK_PER_QUESTION[1], RERANK_ANSWER_ENTRIES // len(asked))
         )
-        known = [{_data(p.id, 200): p.id for p in profiles} for profiles in shown]
+        known = [{fenced_text(p.id, 200): p.id for p in profiles} for profiles in shown]
 
         def check(reply: RerankManyReply) -> list[list[tuple[str, str]]]:
             ranked: list[dict[str, str]] = [{} for _ in asked]
@@ -264,21 +270,21 @@ class LLMEngine:
                     profile_id = known[entry.question - 1].get(item.id)
                     if profile_id is not None and profile_id not in chosen and len(chosen) < per_question:
                         why = shorten(item.why, 160)
-                        chosen[profile_id] = why if _is_safe(why) else ""
+                        chosen[profile_id] = why if is_safe(why) else ""
             return [list(found.items()) for found in ranked]
 
         unique: dict[str, ExpertProfile] = {}
         for profiles in shown:
             unique.update((p.id, p) for p in profiles if p.id not in unique)
         questions = "\n".join(
-            f"{n}. <question>{_data(q, 400)}</question>\n"
-            f"   candidates: {', '.join(_data(p.id, 200) for p in profiles) or '(none)'}"
+            f"{n}. <question>{fenced_text(q, 400)}</question>\n"
+            f"   candidates: {', '.join(fenced_text(p.id, 200) for p in profiles) or '(none)'}"
             for n, (q, profiles) in enumerate(zip(asked, shown, strict=True), 1)
         )
         values = {
             "questions": questions,
             "question_count": len(asked),
-            "candidates": "\n".join(_profile_block(p, (), with_id=True, brief=True) for p in unique.values()),
+            "candidates": "\n".join(profile_block(p, (), with_id=True, brief=True) for p in unique.values()),
             "max_per_question": per_question,
         }
         rankings = self._chat.ask("rerank_many", self._render("rerank_many", values), RerankManyReply, check)
@@ -299,8 +305,8 @@ class LLMEngine:
             return _questions(fresh, NEXT_QUESTIONS)
 
         values = {
-            "takeaways": _bullets(notes) or "(none logged)",
-            "open_questions": _bullets(still_open) or "(none)",
+            "takeaways": bullets(notes) or "(none logged)",
+            "open_questions": bullets(still_open) or "(none)",
             "min_questions": NEXT_QUESTIONS[0],
             "max_questions": NEXT_QUESTIONS[1],
         }
@@ -311,7 +317,7 @@ def _questions(drafts: Sequence[QuestionDraft], bounds: tuple[int, int]) -> list
     kept: dict[str, LearningQuestion] = {}
     for draft in drafts:
         text = single_line(draft.text)
-        _check_safe(f"{text} {draft.why}", "a question")
+        check_safe(f"{text} {draft.why}", "a question")
         if text.casefold() not in kept:
             question = LearningQuestion(
                 text=text, why=single_line(draft.why), search_query=single_line(draft.search_query)
@@ -331,91 +337,3 @@ def _user_text(text: str, what: str) -> str:
             f"The {what} has {len(text)} characters; shorten it to {MAX_WISH_CHARS} or fewer."
         )
     return text
-
-
-def _data(text: str, limit: int) -> str:
-    """Untrusted text made safe to place inside a data fence: one line, no angle brackets, capped."""
-    text = _CONTROL.sub(" ", text).replace("<", "‹").replace(">", "›")
-    return shorten(text, limit)
-
-
-def _profile_block(
-    expert: ExpertProfile,
-    evidence: Sequence[FieldEvidence],
-    *,
-    with_id: bool = False,
-    brief: bool = False,
-) -> str:
-    # Only what the task needs: never email, location, availability or `extra`.
-    # A phrase the profile does not contain would be an invented fact, so it is left out.
-    # `brief` is the re-ranking's version: many profiles share one prompt, so the name goes and the rest shrinks.
-    known = single_line(" ".join([expert.title, expert.department, *expert.expertise, expert.bio])).casefold()
-    phrases = _unique(
-        _data(p, 80) for ev in evidence for p in ev.phrases if single_line(p).casefold() in known
-    )
-    fields = [
-        ("id", _data(expert.id, 200) if with_id else ""),
-        ("first_name", "" if brief else _data(first_name_of(expert.name), 40)),
-        ("title", _data(expert.title, 160)),
-        ("department", _data(expert.department, 120)),
-        ("expertise", _data("; ".join(expert.expertise[:15]), 240 if brief else 400)),
-        ("bio", _data(expert.bio, 280 if brief else 600)),
-        ("matched_phrases", "; ".join(phrases[:8])),
-    ]
-    lines = "\n".join(f"{key}: {value}" for key, value in fields if value)
-    return f"<profile_data>\n{lines}\n</profile_data>"
-
-
-def _fit_candidates(
-    pools: Sequence[Sequence[tuple[ExpertProfile, Sequence[FieldEvidence]]]], budget: int
-) -> list[list[ExpertProfile]]:
-    """Each question's candidates, taken rank by rank across questions until the profile text fills `budget`.
-
-    Going rank by rank keeps every question's best candidates in when the budget cuts the tail; a profile
-    shared by several questions is shown once, so it costs its text only once.
-    """
-    shown: list[list[ExpertProfile]] = [[] for _ in pools]
-    seen: set[str] = set()
-    used = 0
-    for depth in range(max((len(pool) for pool in pools), default=0)):
-        for position, pool in enumerate(pools):
-            if depth >= len(pool):
-                continue
-            profile = pool[depth][0]
-            if profile.id not in seen:
-                size = len(_profile_block(profile, (), with_id=True, brief=True))
-                if used + size > budget:
-                    return shown
-                used += size
-                seen.add(profile.id)
-            shown[position].append(profile)
-    return shown
-
-
-def _check_safe(text: str, where: str) -> None:
-    for pattern, what in _UNSAFE:
-        if pattern.search(text):
-            raise InvalidReply(
-                f"{where} contains {what}; write plain text without links, addresses or markup"
-            )
-
-
-def _is_safe(text: str) -> bool:
-    return not any(pattern.search(text) for pattern, _ in _UNSAFE)
-
-
-def _unique(items: Iterable[str]) -> list[str]:
-    seen: dict[str, str] = {}
-    for item in items:
-        text = single_line(item)
-        if text and text.casefold() not in seen:
-            seen[text.casefold()] = text
-    return list(seen.values())
-
-
-def _bullets(items: Iterable[str]) -> str:
-    return "\n".join(f"- {_data(item, MAX_WISH_CHARS)}" for item in items)
-
-
-def _numbered(items: Sequence[str]) -> str:
-    return "\n".join(f"{i}. {_data(item, MAX_WISH_CHARS)}" for i, item in enumerate(items, 1))
