@@ -7,8 +7,7 @@ from typing import Protocol
 
 from coach import intro as intro_templates
 from coach import offline
-from coach.models import Channel, Clarification, IntroMessage, LearningQuestion, Mode, Tone
-from vectorstore.models import ExpertProfile, FieldEvidence
+from coach.models import Clarification, IntroMessage, IntroRequest, LearningQuestion, Mode
 
 
 class Engine(Protocol):
@@ -18,18 +17,7 @@ class Engine(Protocol):
 
     def next_step(self, wish: str, answers: Sequence[str] = ()) -> Clarification | list[LearningQuestion]: ...
 
-    def draft_intro(
-        self,
-        expert: ExpertProfile,
-        questions: Sequence[str],
-        *,
-        channel: Channel,
-        tone: Tone,
-        requester_name: str = "",
-        requester_context: str = "",
-        evidence: Sequence[FieldEvidence] = (),
-        minutes: int = 20,
-    ) -> IntroMessage: ...
+    def draft_intro(self, request: IntroRequest) -> IntroMessage: ...
 
 
 class OfflineEngine:
@@ -40,25 +28,14 @@ class OfflineEngine:
     def next_step(self, wish: str, answers: Sequence[str] = ()) -> Clarification | list[LearningQuestion]:
         return offline.next_step(wish, answers)
 
-    def draft_intro(
-        self,
-        expert: ExpertProfile,
-        questions: Sequence[str],
-        *,
-        channel: Channel,
-        tone: Tone,
-        requester_name: str = "",
-        requester_context: str = "",
-        evidence: Sequence[FieldEvidence] = (),
-        minutes: int = 20,
-    ) -> IntroMessage:
+    def draft_intro(self, request: IntroRequest) -> IntroMessage:
         return intro_templates.draft_intro(
-            expert,
-            questions,
-            channel=channel,
-            tone=tone,
-            requester_name=requester_name,
-            requester_context=requester_context,
-            evidence=evidence,
-            minutes=minutes,
+            request.expert,
+            request.questions,
+            channel=request.channel,
+            tone=request.tone,
+            requester_name=request.requester_name,
+            requester_context=request.requester_context,
+            evidence=request.evidence,
+            minutes=request.minutes,
         )

@@ -31,9 +31,9 @@ from coach.models import (
     Channel,
     Clarification,
     IntroMessage,
+    IntroRequest,
     LearningQuestion,
     Mode,
-    Tone,
 )
 from coach.prompts import load_prompt
 from coach.replies import (
@@ -141,19 +141,11 @@ class LLMEngine:
             "coach_step", self._render("coach_step", values), StepReply, check, schema=schema
         )
 
-    def draft_intro(
-        self,
-        expert: ExpertProfile,
-        questions: Sequence[str],
-        *,
-        channel: Channel,
-        tone: Tone,
-        requester_name: str = "",
-        requester_context: str = "",
-        evidence: Sequence[FieldEvidence] = (),
-        minutes: int = 20,
-    ) -> IntroMessage:
+    def draft_intro(self, request: IntroRequest) -> IntroMessage:
         """A short, specific, easy-to-decline ask; the greeting and name come from the profile record."""
+        expert, questions, channel, tone = request.expert, request.questions, request.channel, request.tone
+        requester_name, requester_context = request.requester_name, request.requester_context
+        evidence, minutes = request.evidence, request.minutes
         asked = [shorten(q, 400) for q in questions if q.strip()][:3]
         if not asked:
             raise CoachInputError("An intro needs at least one question: say what you want to ask.")

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from vectorstore.models import ExpertMatch, ExpertProfile
+from vectorstore.models import ExpertMatch, ExpertProfile, FieldEvidence
 
 MAX_WISH_CHARS = 2_000
 MAX_QUESTIONS = 8
@@ -110,6 +110,21 @@ class Agenda(BaseModel):
     start: datetime | None = None
     markdown: str = ""
     ics: str = ""
+
+
+class IntroRequest(BaseModel):
+    """What an intro message is drafted from: the person (from the index), the questions, and how to ask."""
+
+    model_config = ConfigDict(frozen=True)
+
+    expert: ExpertProfile
+    questions: list[str]
+    channel: Channel = Channel.email
+    tone: Tone = Tone.warm
+    requester_name: str = ""
+    requester_context: str = ""
+    evidence: list[FieldEvidence] = Field(default_factory=list)
+    minutes: int = 20
 
 
 class IntroMessage(BaseModel):

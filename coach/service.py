@@ -21,6 +21,7 @@ from coach.models import (
     Channel,
     Clarification,
     IntroMessage,
+    IntroRequest,
     LearningQuestion,
     Mode,
     QuestionMatches,
@@ -146,18 +147,17 @@ class CoachService:
     ) -> IntroResult:
         """Draft the message and count it, so later matching spreads requests across experts."""
         expert = self.expert(expert_id)
-        message, mode, fallback = self._run(
-            lambda engine: engine.draft_intro(
-                expert,
-                questions,
-                channel=channel,
-                tone=tone,
-                requester_name=requester_name,
-                requester_context=requester_context,
-                evidence=evidence,
-                minutes=minutes,
-            )
+        request = IntroRequest(
+            expert=expert,
+            questions=list(questions),
+            channel=channel,
+            tone=tone,
+            requester_name=requester_name,
+            requester_context=requester_context,
+            evidence=list(evidence),
+            minutes=minutes,
         )
+        message, mode, fallback = self._run(lambda engine: engine.draft_intro(request))
         if self.journal is not None:
             self.journal.log_intro(user_id, expert.id)
         return IntroResult(message=message, mode=mode, fallback=fallback)

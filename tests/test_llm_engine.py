@@ -19,7 +19,7 @@ from coach.config import PROMPTS_DIR, Settings
 from coach.errors import CoachInputError, LLMUnavailable
 from coach.llm import PLACEHOLDER_KEY, build_chat_model, describe
 from coach.llm_engine import CHANNEL_LIMITS, LLMEngine
-from coach.models import MAX_WISH_CHARS, Channel, Clarification, LearningQuestion, Tone
+from coach.models import MAX_WISH_CHARS, Channel, Clarification, IntroRequest, LearningQuestion, Tone
 from tests.openai_stub import ChatRequest, OpenAIStub, StubReply
 from vectorstore.models import ExpertProfile, FieldEvidence
 
@@ -218,7 +218,13 @@ def test_draft_intro_greets_from_the_profile_and_fits_each_channel(
     stub.enqueue(intro(f"Hi Sam, {INTRO_BODY}", subject=subject))
 
     message = engine.draft_intro(
-        SAM, ["How is an advance judged?"], channel=channel, tone=Tone.warm, requester_name="Alex"
+        IntroRequest(
+            expert=SAM,
+            questions=["How is an advance judged?"],
+            channel=channel,
+            tone=Tone.warm,
+            requester_name="Alex",
+        )
     )
 
     limit = CHANNEL_LIMITS[channel]
@@ -240,7 +246,13 @@ def test_intro_prompt_fences_the_profile_and_leaves_out_contact_details(
     evidence = [FieldEvidence(field="expertise", phrases=["title P&L models", "invented award winner"])]
 
     engine.draft_intro(
-        hostile, ["How is an advance judged?"], channel=Channel.slack, tone=Tone.concise, evidence=evidence
+        IntroRequest(
+            expert=hostile,
+            questions=["How is an advance judged?"],
+            channel=Channel.slack,
+            tone=Tone.concise,
+            evidence=evidence,
+        )
     )
 
     prompt = stub.chat_requests[0].prompt_text
@@ -423,7 +435,11 @@ def test_unsafe_or_oversized_intro_is_repaired_once_then_refused(
     stub.enqueue(intro(bad_body), intro(bad_body))
 
     with pytest.raises(LLMUnavailable, match="invalid output twice"):
-        engine.draft_intro(SAM, ["How is an advance judged?"], channel=Channel.linkedin, tone=Tone.warm)
+        engine.draft_intro(
+            IntroRequest(
+                expert=SAM, questions=["How is an advance judged?"], channel=Channel.linkedin, tone=Tone.warm
+            )
+        )
 
     assert len(stub.chat_requests) == 2 and repaired(stub.chat_requests[1])
 
@@ -431,7 +447,11 @@ def test_unsafe_or_oversized_intro_is_repaired_once_then_refused(
 def test_intro_repair_can_succeed_and_email_needs_a_subject(engine: LLMEngine, stub: OpenAIStub) -> None:
     stub.enqueue(intro(subject=""), intro(subject="20 minutes on advances?"))
 
-    message = engine.draft_intro(SAM, ["How is an advance judged?"], channel=Channel.email, tone=Tone.formal)
+    message = engine.draft_intro(
+        IntroRequest(
+            expert=SAM, questions=["How is an advance judged?"], channel=Channel.email, tone=Tone.formal
+        )
+    )
 
     assert message.subject == "20 minutes on advances?"
     assert "needs a subject" in stub.chat_requests[1].last_user_text
@@ -474,7 +494,7 @@ def test_oversized_or_empty_input_is_refused_before_any_call(
 
 def test_intro_and_what_next_need_something_to_work_with(engine: LLMEngine, stub: OpenAIStub) -> None:
     with pytest.raises(CoachInputError, match="at least one question"):
-        engine.draft_intro(SAM, [" "], channel=Channel.email, tone=Tone.warm)
+        engine.draft_intro(IntroRequest(expert=SAM, questions=[" "], channel=Channel.email, tone=Tone.warm))
     with pytest.raises(CoachInputError, match="takeaway"):
         engine.what_next([], [])
 
@@ -528,7 +548,15 @@ def test_usage_counts_calls_and_prompt_tokens_of_a_typical_flow(engine: LLMEngin
 
     questions = engine.next_step("I want to understand how traditional publishing makes money")
     assert isinstance(questions, list)
-    engine.draft_intro(SAM, [questions[0].text], channel=Channel.email, tone=Tone.warm, requester_name="Alex")
+    engine.draft_intro(
+        IntroRequest(
+            expert=SAM,
+            questions=[questions[0].text],
+            channel=Channel.email,
+            tone=Tone.warm,
+            requester_name="Alex",
+        )
+    )
 
     # The stub reports ceil(characters / 4) prompt tokens per request.
     expected = sum(math.ceil(len(r.prompt_text) / 4) for r in stub.chat_requests)
