@@ -417,6 +417,9 @@ def journal_import(settings: Settings, path: Path, user: str, on_conflict: str) 
 @click.pass_obj
 def serve_cmd(settings: Settings) -> None:
     """Start the web app (the same as `python app.py`)."""
+    import os
     import runpy
+
+    os.environ["COACH_DATA_DIR"] = str(settings.data_dir)  # app.py reads settings itself; keep --data-dir
 
     runpy.run_path(str(Path(__file__).resolve().parent.parent / "app.py"), run_name="__main__")
