@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from importlib import resources
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
@@ -11,8 +12,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from coach.errors import ConfigError
 from coach.models import Mode
 
-SAMPLE_PROFILES = Path(__file__).resolve().parent.parent / "vectorstore" / "sample_profiles.csv"
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+
+def package_path(package: str, *parts: str) -> Path:
+    """A file or folder shipped as package data, wherever the package is installed (wheel or checkout)."""
+    return Path(str(resources.files(package).joinpath(*parts)))
+
+
+SAMPLE_PROFILES = package_path("vectorstore", "sample_profiles.csv")
+PROMPTS_DIR = package_path("coach.prompts")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 

@@ -1,12 +1,10 @@
-"""The engine interface both coaches implement, and the deterministic offline engine."""
+"""The engine interface both coaches (offline and LLM) implement."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Protocol
 
-from coach import intro as intro_templates
-from coach import offline
 from coach.models import Clarification, IntroMessage, IntroRequest, LearningQuestion, Mode
 
 
@@ -18,24 +16,3 @@ class Engine(Protocol):
     def next_step(self, wish: str, answers: Sequence[str] = ()) -> Clarification | list[LearningQuestion]: ...
 
     def draft_intro(self, request: IntroRequest) -> IntroMessage: ...
-
-
-class OfflineEngine:
-    """No model and no network: rules, a curated question bank and templates, all deterministic."""
-
-    mode = Mode.offline
-
-    def next_step(self, wish: str, answers: Sequence[str] = ()) -> Clarification | list[LearningQuestion]:
-        return offline.next_step(wish, answers)
-
-    def draft_intro(self, request: IntroRequest) -> IntroMessage:
-        return intro_templates.draft_intro(
-            request.expert,
-            request.questions,
-            channel=request.channel,
-            tone=request.tone,
-            requester_name=request.requester_name,
-            requester_context=request.requester_context,
-            evidence=request.evidence,
-            minutes=request.minutes,
-        )

@@ -1,11 +1,11 @@
-"""Build the long-lived pieces from settings: embedding and expert index (seeded on first use)."""
+"""Build the long-lived pieces from settings (embedding, index, journal, service) and serve the app."""
 
 from __future__ import annotations
 
 import logging
 
 from coach.config import EmbeddingKind, Settings
-from coach.journal import Journal
+from coach.journal.store import Journal
 from coach.models import Mode
 from coach.service import CoachService
 from vectorstore.embeddings import CoachEmbedding, OfflineEmbedding, OpenAICompatibleEmbedding
@@ -49,9 +49,9 @@ def open_journal(settings: Settings) -> Journal:
 
 def build_service(settings: Settings, index: ExpertIndex, journal: Journal | None = None) -> CoachService:
     """The coach with the LLM engine when one is configured, else offline only."""
-    from coach.breaker import CircuitBreaker
-    from coach.llm import build_chat_model
-    from coach.llm_engine import LLMEngine
+    from coach.llm.breaker import CircuitBreaker
+    from coach.llm.client import build_chat_model
+    from coach.llm.engine import LLMEngine
 
     chat_model = build_chat_model(settings)
     llm = None
@@ -62,8 +62,18 @@ def build_service(settings: Settings, index: ExpertIndex, journal: Journal | Non
     return CoachService(index=index, llm=llm, journal=journal, rerank=settings.llm_rerank)
 
 
+def serve(settings: Settings) -> None:
+    """The composition root: settings -> index -> coach -> web UI -> launch (blocks until stopped)."""
+    from coach.web.app import build_ui, launch
+
+    settings.check_exposure()
+    index = open_index(settings)
+    service = build_service(settings, index, open_journal(settings))
+    launch(build_ui(service, settings, mode_label(settings)), settings)
+
+
 def mode_label(settings: Settings) -> str:
     """What the UI badge says: 'LLM: <model>' or 'Offline coach'."""
-    from coach.llm import describe
+    from coach.llm.client import describe
 
     return describe(settings) if settings.mode is Mode.llm else "Offline coach"

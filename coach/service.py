@@ -9,10 +9,11 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from coach.agenda import agenda_with_renderings
-from coach.engine import Engine, OfflineEngine
+from coach.engine import Engine
 from coach.errors import CoachInputError, LLMUnavailable
-from coach.intro import follow_up_message
-from coach.journal import Journal
+from coach.journal.store import Journal
+from coach.journal.whatnext import NextQuestionWriter, Suggestion, suggest_next
+from coach.llm.rerank import Reranker, match_reranked
 from coach.matching import match_question
 from coach.models import (
     MAX_QUESTIONS,
@@ -28,8 +29,8 @@ from coach.models import (
     ReferralIn,
     Tone,
 )
-from coach.rerank import Reranker, match_reranked
-from coach.whatnext import NextQuestionWriter, Suggestion, suggest_next
+from coach.offline.engine import OfflineEngine
+from coach.offline.intro import follow_up_message
 from vectorstore.index import ExpertIndex
 from vectorstore.models import ExpertProfile, FieldEvidence, SearchFilters
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from coach.journal import LOCAL_USER, Journal
+from coach.journal.store import LOCAL_USER, Journal
 from coach.models import QuestionSource, ReferralIn
 
 SAFETY_LIMIT = 100_000

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from coach.breaker import BreakerState, CircuitBreaker
+from coach.llm.breaker import BreakerState, CircuitBreaker
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coach.chat_history import ChatTurn, as_messages, content_text, normalise_history
+from coach.web.history import ChatTurn, as_messages, content_text, normalise_history
 
 USER = ChatTurn("user", "I want a mentor")
 COACH = ChatTurn("assistant", "What about it?")

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from coach.errors import CoachInputError, ConfigError
-from coach.intro import TEMPLATES_PATH, draft_intro, follow_up_message, intro_markdown, load_templates
 from coach.models import Channel, IntroMessage, Tone
+from coach.offline.intro import TEMPLATES_PATH, draft_intro, follow_up_message, intro_markdown, load_templates
 from vectorstore.models import ExpertProfile, FieldEvidence
 
 QUESTIONS = [

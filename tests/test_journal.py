@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from coach.errors import CoachError, CoachInputError
-from coach.journal import MIGRATIONS, Journal, JournalError, JournalInputError, JournalNotFound
-from coach.journal_io import JournalImportConflict, JournalImportError
+from coach.journal.portable import JournalImportConflict, JournalImportError
+from coach.journal.store import MIGRATIONS, Journal, JournalError, JournalInputError, JournalNotFound
 from coach.models import (
     ChatStatus,
     QuestionSource,

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from coach.journal import Journal
+from coach.journal.store import Journal
+from coach.journal.whatnext import SuggestionKind, suggest_next
 from coach.matching import match_question
 from coach.models import LearningQuestion, ReferralIn
-from coach.whatnext import SuggestionKind, suggest_next
 from vectorstore.embeddings import OfflineEmbedding
 from vectorstore.index import ExpertIndex
 from vectorstore.models import Availability, ExpertProfile

@@ -18,8 +18,8 @@ import yaml
 
 from coach.errors import CoachInputError, ConfigError
 from coach.models import MAX_WISH_CHARS, Clarification, LearningQuestion
-from coach.offline import OfflineCoach, default_coach, next_step, read_wish
-from coach.question_bank import PROMPTS_DIR, load_question_bank
+from coach.offline.bank import PROMPTS_DIR, load_question_bank
+from coach.offline.steps import OfflineCoach, default_coach, next_step, read_wish
 
 OTHER = "something else"
 PRODUCT_WISH = (
@@ -404,7 +404,7 @@ def test_a_free_text_facet_answer_becomes_the_first_question() -> None:
 
 def test_questions_are_the_same_in_another_process_with_another_hash_seed() -> None:
     script = (
-        "import json; from coach.offline import next_step; "
+        "import json; from coach.offline.steps import next_step; "
         f"print(json.dumps([q.model_dump() for q in next_step({PRODUCT_WISH!r}, ['how it makes money'])]))"
     )
     env = {**os.environ, "PYTHONHASHSEED": "4242"}

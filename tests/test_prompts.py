@@ -10,7 +10,7 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
 from coach.config import PROMPTS_DIR
 from coach.errors import ConfigError
-from coach.prompts import load_prompt, parse_prompt
+from coach.llm.prompts import load_prompt, parse_prompt
 
 GOOD = """---
 variables: [wish, count]

@@ -11,11 +11,11 @@ import pytest
 
 from coach.config import PROMPTS_DIR, Settings, load_settings
 from coach.errors import LLMUnavailable
-from coach.llm import build_chat_model
-from coach.llm_engine import RERANK_CANDIDATE_CHARS, LLMEngine
+from coach.llm.client import build_chat_model
+from coach.llm.engine import RERANK_CANDIDATE_CHARS, LLMEngine
+from coach.llm.rerank import EMPTY_RANKING, NOTE_PREFIX, apply_ranking, match_reranked, rerank_turn
 from coach.matching import match_question
 from coach.models import LearningQuestion
-from coach.rerank import EMPTY_RANKING, NOTE_PREFIX, apply_ranking, match_reranked, rerank_turn
 from coach.runtime import build_service, open_index
 from coach.service import CoachService
 from tests.openai_stub import ChatRequest, OpenAIStub, StubReply

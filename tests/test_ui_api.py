@@ -20,10 +20,10 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from icalendar import Calendar
 
-from coach.chat_history import content_text
 from coach.config import load_settings
 from coach.runtime import build_service, mode_label, open_index, open_journal
-from coach.ui import build_ui, launch
+from coach.web.app import build_ui, launch
+from coach.web.history import content_text
 from tests.conftest import free_port
 from tests.openai_stub import OpenAIStub, StubReply
 from vectorstore.index import ExpertIndex

@@ -17,7 +17,7 @@ from icalendar import Calendar
 
 from coach.config import load_settings
 from coach.runtime import build_service, open_index, open_journal
-from coach.ui import build_ui, launch
+from coach.web.app import build_ui, launch
 from tests.conftest import free_port
 from vectorstore.models import Availability, ExpertProfile
 

@@ -15,7 +15,7 @@ from coach.models import (
     TimelineEvent,
     TimelineKind,
 )
-from coach.ui_cards import (
+from coach.web.cards import (
     availability_badge,
     expert_card,
     expert_choices,
@@ -24,7 +24,7 @@ from coach.ui_cards import (
     people_html,
     timeline_html,
 )
-from coach.ui_render import (
+from coach.web.render import (
     clarification_reply,
     fallback_text,
     host_allowed,

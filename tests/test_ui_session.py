@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from coach.errors import CoachInputError
-from coach.journal import Journal
+from coach.journal.store import Journal
 from coach.models import Agenda, AgendaItem, LearningQuestion, QuestionMatches
-from coach.ui_session import (
+from coach.web.session import (
     CoachSession,
     build_filters,
     download_dir,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from coach.question_bank import Goal
+from coach.offline.bank import Goal
 
 
 def _any(*phrases: str) -> str:

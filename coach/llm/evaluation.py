@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from coach.errors import LLMUnavailable
-from coach.llm_engine import LLMEngine
+from coach.llm.engine import LLMEngine
+from coach.llm.rerank import RERANK_DEPTH, rerank_turn
 from coach.matching import search_question
 from coach.models import LearningQuestion
-from coach.rerank import RERANK_DEPTH, rerank_turn
 from vectorstore.embeddings import CoachEmbedding
 from vectorstore.evaluation import EvalSet, eval_index, summarise
 from vectorstore.index import ExpertIndex

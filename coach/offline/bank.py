@@ -10,10 +10,10 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from coach.config import PROMPTS_DIR
 from coach.errors import ConfigError
-from coach.phrases import Words
+from coach.offline.phrases import Words
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 BANK_FILE = "question_bank.yaml"
 DOMAINS_FILE = "domains.yaml"
 WORDS_FILE = "wish_words.yaml"

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from coach.errors import CoachInputError
-from coach.journal import Journal, JournalError
+from coach.journal.store import Journal, JournalError
 from coach.models import (
     MAX_QUESTIONS,
     Agenda,

@@ -6,11 +6,11 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from coach.lexicon import Lexicon
 from coach.models import LearningQuestion
-from coach.phrases import Phrasebook
-from coach.question_bank import Domain, DomainKind, Goal, QuestionBank, Template
-from coach.wish import TextReading
+from coach.offline.bank import Domain, DomainKind, Goal, QuestionBank, Template
+from coach.offline.lexicon import Lexicon
+from coach.offline.phrases import Phrasebook
+from coach.offline.wish import TextReading
 
 QUESTION_COUNT = 4
 _SAME_QUESTION = 0.5  # share of content words above which two questions ask the same thing

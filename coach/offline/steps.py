@@ -11,12 +11,12 @@ from functools import cache
 from pathlib import Path
 
 from coach.errors import CoachInputError
-from coach.lexicon import Lexicon, phrase_key
 from coach.models import MAX_WISH_CHARS, Clarification, LearningQuestion, WishReading
-from coach.phrases import as_typed
-from coach.question_bank import PROMPTS_DIR, ClarifyStep, QuestionBank, load_question_bank
-from coach.question_writer import QuestionWriter
-from coach.wish import TextReading, read_text
+from coach.offline.bank import PROMPTS_DIR, ClarifyStep, QuestionBank, load_question_bank
+from coach.offline.lexicon import Lexicon, phrase_key
+from coach.offline.phrases import as_typed
+from coach.offline.wish import TextReading, read_text
+from coach.offline.writer import QuestionWriter
 
 MAX_ROUNDS = 2
 _DOMAIN_STEP = "domain:"

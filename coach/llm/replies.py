@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from coach.agenda import single_line
-from coach.llm import Reply
+from coach.llm.client import Reply
 from coach.models import MAX_QUESTIONS
 
 MAX_CANDIDATES = 20

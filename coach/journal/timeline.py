@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from coach.journal_io import JournalSnapshot
+from coach.journal.portable import JournalSnapshot
 from coach.models import ChatStatus, TimelineEvent, TimelineKind
 
 

@@ -22,11 +22,12 @@ from coach.agenda import (
     single_line,
     topic_of,
 )
+from coach.config import PROMPTS_DIR
 from coach.errors import CoachInputError, ConfigError
 from coach.models import Channel, IntroMessage, Tone
 from vectorstore.models import ExpertProfile, FieldEvidence
 
-TEMPLATES_PATH = Path(__file__).resolve().parent.parent / "prompts" / "intro_templates.yaml"
+TEMPLATES_PATH = PROMPTS_DIR / "intro_templates.yaml"
 SUBJECT_CHARS = 79
 # Caps on free text keep every channel inside its limit whatever the inputs are.
 _CAPS = {"requester_name": 60, "requester_context": 120, "grounding": 60, "title": 80, "referral": 60}

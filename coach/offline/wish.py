@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from coach.lexicon import Lexicon
-from coach.phrases import CLAUSE_END, as_typed, sentences, tidy_question, with_article
-from coach.question_bank import Goal
-from coach.wish_rules import (
+from coach.offline.bank import Goal
+from coach.offline.lexicon import Lexicon
+from coach.offline.phrases import CLAUSE_END, as_typed, sentences, tidy_question, with_article
+from coach.offline.rules import (
     BARE_ROLE,
     GOAL_RULES,
     NOT_KNOWING_HOW,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from coach.phrases import Phrasebook
-from coach.question_bank import QuestionBank
+from coach.offline.bank import QuestionBank
+from coach.offline.phrases import Phrasebook
 
 # A phrase matches as whole words; a hyphen and a space are interchangeable.
 _LEFT, _RIGHT = r"(?<![\w-])", r"(?![\w-])"

@@ -28,9 +28,9 @@ from langchain_core.runnables import Runnable
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
-from coach.breaker import CircuitBreaker
 from coach.config import Settings
 from coach.errors import LLMUnavailable
+from coach.llm.breaker import CircuitBreaker
 
 # Local servers (llama.cpp, vLLM, Ollama) ignore the key, but the openai client insists on one.
 PLACEHOLDER_KEY = "not-needed"

@@ -15,11 +15,11 @@ from typing import Self, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from coach import journal_io
 from coach.errors import CoachError, CoachInputError
-from coach.journal_io import ImportReport, JournalEntries, JournalSnapshot, OnConflict
-from coach.journal_schema import MIGRATIONS, Migration
-from coach.journal_timeline import timeline
+from coach.journal import portable as journal_io
+from coach.journal.portable import ImportReport, JournalEntries, JournalSnapshot, OnConflict
+from coach.journal.schema import MIGRATIONS, Migration
+from coach.journal.timeline import timeline
 from coach.models import (
     ChatStatus,
     CoffeeChat,

@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from coach.errors import LLMUnavailable
-from coach.journal import Journal
+from coach.journal.store import Journal
 from coach.models import LearningQuestion, QuestionSource
 from vectorstore.index import ExpertIndex
 from vectorstore.models import ExpertProfile

@@ -176,8 +176,8 @@ def eval_cmd(settings: Settings, data_dir: Path, k: int, with_llm: bool, as_json
     from vectorstore.evaluation import run_eval
 
     if with_llm:
-        from coach.llm_engine import LLMEngine
-        from coach.llm_eval import run_llm_eval
+        from coach.llm.engine import LLMEngine
+        from coach.llm.evaluation import run_llm_eval
 
         engine = LLMEngine.from_settings(settings)
         if engine is None:
@@ -417,9 +417,6 @@ def journal_import(settings: Settings, path: Path, user: str, on_conflict: str) 
 @click.pass_obj
 def serve_cmd(settings: Settings) -> None:
     """Start the web app (the same as `python app.py`)."""
-    import os
-    import runpy
+    from coach.runtime import serve
 
-    os.environ["COACH_DATA_DIR"] = str(settings.data_dir)  # app.py reads settings itself; keep --data-dir
-
-    runpy.run_path(str(Path(__file__).resolve().parent.parent / "app.py"), run_name="__main__")
+    serve(settings)

@@ -11,10 +11,11 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
 from coach.agenda import first_name_of, shorten, single_line
-from coach.breaker import CircuitBreaker
 from coach.config import Settings
 from coach.errors import CoachInputError, LLMUnavailable
-from coach.fence import (
+from coach.llm.breaker import CircuitBreaker
+from coach.llm.client import InvalidReply, StructuredChat, build_chat_model, wire_schema
+from coach.llm.fence import (
     bullets,
     check_safe,
     fenced_text,
@@ -24,7 +25,17 @@ from coach.fence import (
     profile_block,
     unique,
 )
-from coach.llm import InvalidReply, StructuredChat, build_chat_model, wire_schema
+from coach.llm.prompts import load_prompt
+from coach.llm.replies import (
+    MAX_CANDIDATES,
+    IntroReply,
+    NextQuestionsReply,
+    QueriesReply,
+    QuestionDraft,
+    RerankManyReply,
+    RerankReply,
+    StepReply,
+)
 from coach.models import (
     MAX_QUESTIONS,
     MAX_WISH_CHARS,
@@ -34,17 +45,6 @@ from coach.models import (
     IntroRequest,
     LearningQuestion,
     Mode,
-)
-from coach.prompts import load_prompt
-from coach.replies import (
-    MAX_CANDIDATES,
-    IntroReply,
-    NextQuestionsReply,
-    QueriesReply,
-    QuestionDraft,
-    RerankManyReply,
-    RerankReply,
-    StepReply,
 )
 from vectorstore.models import ExpertProfile, FieldEvidence
 

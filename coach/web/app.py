@@ -15,13 +15,12 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr
 
 from coach.agenda import escape_markdown, max_questions
-from coach.chat_history import ChatTurn, as_messages, normalise_history
 from coach.config import Settings
 from coach.errors import CoachError
-from coach.journal import Journal, JournalError
+from coach.journal.store import Journal, JournalError
 from coach.models import MAX_WISH_CHARS, Channel, Mode, QuestionStatus, Tone
 from coach.service import CoachService
-from coach.ui_cards import (
+from coach.web.cards import (
     CSS,
     HEAD,
     expert_choices,
@@ -31,7 +30,8 @@ from coach.ui_cards import (
     people_html,
     timeline_html,
 )
-from coach.ui_render import (
+from coach.web.history import ChatTurn, as_messages, normalise_history
+from coach.web.render import (
     clarification_reply,
     fallback_text,
     import_report,
@@ -39,7 +39,7 @@ from coach.ui_render import (
     questions_reply,
     restrict_links,
 )
-from coach.ui_session import (
+from coach.web.session import (
     ANY,
     DEFAULT_TIME,
     CoachSession,
