@@ -1,5 +1,5 @@
 """`python -m coach` runs the CLI."""
 
-from coach.cli.commands import main
+from coach.cli import main
 
 main()

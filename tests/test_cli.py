@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from coach.cli.commands import cli
+from coach.cli import cli
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev"
 HEADER = "id,name,title,department,location,email,bio,expertise,availability,languages"

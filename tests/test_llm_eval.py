@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from coach.cli.commands import cli
+from coach.cli import cli
 from coach.llm.evaluation import TURN
 from tests.openai_stub import ChatRequest, OpenAIStub, StubReply
 from tests.rerank_script import echo_queries, invented, ranking_reply, reverse, task_of

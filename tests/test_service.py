@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from coach.cli.commands import cli
+from coach.cli import cli
 from coach.config import load_settings
 from coach.models import Mode
 from coach.runtime import build_service, open_index
