@@ -1,36 +1,49 @@
 # Two commands on a fresh machine with Python 3.11+ and make: `make run` and `make test`.
+# Installs come from uv.lock (uv is bootstrapped into .venv with pip): `make run` installs what running
+# needs, `make test` adds the test extras. After editing dependencies in pyproject.toml: `make lock`.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+UV := $(BIN)/uv
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+SYNC := $(UV) sync --frozen --inexact --quiet
 
-.PHONY: run test lint typecheck pytest bench clean
+.PHONY: run test lint typecheck pytest bench lock clean
 
-$(STAMP): pyproject.toml
+$(UV):
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check 'uv>=0.13,<0.14'
 
-run: $(STAMP)
+$(VENV)/.run-installed: $(UV) pyproject.toml uv.lock
+	$(SYNC)
+	touch $@
+
+$(VENV)/.test-installed: $(UV) pyproject.toml uv.lock
+	$(SYNC) --extra test
+	touch $@
+
+run: $(VENV)/.run-installed
 	$(BIN)/python app.py
 
-lint: $(STAMP)
+lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: $(STAMP)
+typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(VENV)/.test-installed
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest
 
-bench: $(STAMP)
+bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/index_bench.py
 	$(BIN)/python benchmarks/coach_bench.py
 	$(BIN)/python benchmarks/ui_bench.py
 
+lock: $(UV)
+	$(UV) lock
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
