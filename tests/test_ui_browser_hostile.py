@@ -23,7 +23,7 @@ HOSTILE_NAME = (
     "Mallory ![t](https://evil.example/name.png) <img src=//evil.example/p> "
     '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
 )
-GLUED = "Seehttps://evil.example/x awww.evil.example"
+GLUED = "Seehttps://evil.example/x awww.evil.example mallory@evil.example"
 HOSTILE = ExpertProfile(
     id="zz-hostile",
     name=HOSTILE_NAME,

@@ -79,6 +79,8 @@ LINK_CASES = [
     LinkCase("x:https://evil.example", "x:https\\://evil.example"),
     LinkCase("(https://evil.example)", "(https\\://evil.example)"),
     LinkCase("Seehttps://example.com/x", "Seehttps://example.com/x"),
+    LinkCase("write to mallory@evil.example", "write to mallory\\@evil.example"),
+    LinkCase("write to sam@example.com", "write to sam@example.com"),
     LinkCase("plain text, no links", "plain text, no links"),
 ]
 

@@ -92,3 +92,17 @@ def test_agenda_files_are_named_after_the_expert_and_private(tmp_path: Path) -> 
     assert ics.read_bytes().endswith(b"END:VCALENDAR\r\n") and mode(ics) == mode(markdown) == 0o600
     no_start = agenda.model_copy(update={"ics": ""})
     assert write_agenda_files(no_start, tmp_path)[1] is None
+
+
+def test_old_empty_cache_folders_go_when_a_new_session_starts() -> None:
+    cache = private_root() / "gradio"
+    cache.mkdir(exist_ok=True)
+    emptied, kept = cache / "swept-by-gradio", cache / "still-in-use"
+    emptied.mkdir()
+    kept.mkdir()
+    (kept / "agenda.md").write_text("x", encoding="utf-8")
+    long_ago = time.time() - 2 * 3600
+    for folder in (emptied, kept):
+        os.utime(folder, (long_ago, long_ago))
+    download_dir("another-new-one")
+    assert not emptied.exists() and kept.exists()

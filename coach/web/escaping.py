@@ -47,6 +47,8 @@ _LINK = re.compile(r"(!?)\[((?:[^\[\]\\]|\\.)*)\]\(([^)]*)\)")
 _REFERENCE = re.compile(r"^ {0,3}\[((?:[^\[\]\\]|\\.)+)\]:[ \t]*<?(\S*?)>?(?:[ \t].*)?$", re.MULTILINE)
 _AUTOLINK = re.compile(r"<((?:[a-zA-Z][a-zA-Z0-9+.-]{1,31}):[^<>\s]*)>")
 # Anywhere, not only at a word boundary: the renderer links `Seehttps://…` and `awww.…` mid-word too.
+# GitHub-flavoured Markdown also turns a bare e-mail address into a mailto: link.
+_EMAIL = re.compile(r"([A-Za-z0-9._+-]+)@((?:[A-Za-z0-9-]+\.)+[A-Za-z0-9-]+)")
 _BARE_URL = re.compile(r"((?:https?|ftp)://[^\s<>()\[\]]+|www\.[^\s<>()\[\]]+)", re.IGNORECASE)
 
 
@@ -94,10 +96,15 @@ def restrict_links(markdown: str, allowlist: Sequence[str] = ()) -> str:
         url = match.group(1)
         return url if host_allowed(url, allowlist) else _unlinked(url)
 
+    def email(match: re.Match[str]) -> str:
+        local, domain = match.groups()
+        return match.group(0) if host_allowed(f"https://{domain}", allowlist) else f"{local}\\@{domain}"
+
     markdown = _LINK.sub(inline, markdown)
     markdown = _REFERENCE.sub(reference, markdown)
     markdown = _AUTOLINK.sub(autolink, markdown)
-    return _BARE_URL.sub(bare, markdown)
+    markdown = _BARE_URL.sub(bare, markdown)
+    return _EMAIL.sub(email, markdown)
 
 
 def _unlinked(url: str) -> str:

@@ -4,7 +4,8 @@ Gradio copies every file a handler returns, and every upload, into its cache. Bo
 session folders sit in one folder per process made by `mkdtemp` (0700), and the files the app writes
 are 0600 (Gradio's copies keep that mode), so no other local user can read an agenda, a journal export
 or an uploaded profile file. A session's folder goes when its page closes (and stale ones when a new
-session starts), Gradio sweeps its cache by age (`CACHE_SWEEP`), and the whole folder goes at exit.
+session starts, with the folders Gradio's sweep leaves empty), Gradio sweeps its cache by age
+(`CACHE_SWEEP`), and the whole folder goes at exit.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ def download_dir(session_hash: str | None) -> Path:
     if not folder.is_dir():
         folder.parent.mkdir(mode=PRIVATE_DIR, exist_ok=True)
         _forget_stale(folder.parent)
+        _prune_empty(private_root() / "gradio")
         folder.mkdir(mode=PRIVATE_DIR, exist_ok=True)
     return folder
 
@@ -104,6 +106,17 @@ def write_agenda_files(agenda: Agenda, folder: Path) -> tuple[Path, Path | None]
 def _session_folder(session_hash: str | None) -> Path:
     safe = re.sub(r"[^A-Za-z0-9_-]", "", session_hash or "")[:64] or "anonymous"
     return private_root() / "sessions" / safe
+
+
+def _prune_empty(cache: Path) -> None:
+    """Gradio's sweep deletes old files but leaves their (hash-named) folders behind."""
+    if not cache.is_dir():
+        return
+    cutoff = time.time() - CACHE_SWEEP[1]  # old enough that Gradio is not about to fill it
+    for folder in cache.iterdir():
+        with contextlib.suppress(OSError):  # not empty, or already gone
+            if folder.is_dir() and folder.stat().st_mtime < cutoff:
+                folder.rmdir()
 
 
 def _forget_stale(sessions: Path) -> None:
