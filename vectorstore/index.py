@@ -20,7 +20,7 @@ from coach.errors import IndexBusyError, IndexStateError
 from vectorstore.embeddings import CoachEmbedding
 from vectorstore.filters import FilterIndex
 from vectorstore.models import ExpertMatch, ExpertProfile, FieldEvidence, SearchFilters
-from vectorstore.retrieval import Retriever
+from vectorstore.retrieval import RetrievalConfig, Retriever
 
 log = logging.getLogger(__name__)
 
@@ -298,7 +298,12 @@ class ExpertIndex:
             collection=self._collection,
             profiles=profiles,
             filters=FilterIndex(profiles.values()),
-            retriever=Retriever(list(profiles.values())),
+            retriever=Retriever(
+                list(profiles.values()),
+                RetrievalConfig(
+                    dense_weight=self._embedding.dense_weight, static_weight=self._embedding.static_weight
+                ),
+            ),
         )
 
     @property

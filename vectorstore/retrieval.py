@@ -1,4 +1,4 @@
-"""Hybrid ranking: BM25 over stems and lexicon concepts, fused with the dense neighbours from Chroma."""
+"""Hybrid ranking: BM25 over stems and lexicon concepts, fused with dense neighbours and static vectors."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from vectorstore.concepts import ConceptLexicon, default_lexicon
 from vectorstore.constraints import QueryConstraints, detect, satisfies_language, satisfies_location
 from vectorstore.lexical import BM25Index
 from vectorstore.models import ExpertProfile, FieldEvidence
+from vectorstore.static_embedding import StaticEmbedder, default_static
 
 QUERY_CACHE_SIZE = 256  # explain() re-reads the question once per result
 
@@ -23,12 +24,14 @@ class RetrievalConfig:
     use_concepts: bool = True
     concept_weight: float = 1.25  # weight of a concept term relative to a word in the BM25 query
     lexical_weight: float = 1.0
-    dense_weight: float = 0.3
+    dense_weight: float = 1.0  # Chroma's neighbours under the index's embedding
+    static_weight: float = 0.0  # the bundled static embedding, computed here (when Chroma holds another)
     fusion: str = "linear"  # "rrf" (reciprocal rank) or "linear" (max-normalised scores)
     rrf_k: float = 60.0
     language_boost: float = 0.5  # relative score boost for people who meet a stated language need
     location_boost: float = 0.5
     lexical_depth: int = 200  # lexical candidates considered for fusion
+    static_depth: int = 50  # static-embedding neighbours considered, like Chroma's n_results
     k1: float = 1.2
     b: float = 0.75
     field_boost: int = 1  # title and expertise items counted this many times
@@ -41,6 +44,7 @@ class QueryTerms:
 
     weights: dict[str, float]
     constraints: QueryConstraints
+    vector: np.ndarray  # the question under the bundled static embedding
 
 
 def profile_terms(
@@ -66,8 +70,14 @@ def profile_terms(
 class Retriever:
     """Ranks profiles for a question by fusing lexical and dense evidence; rebuilt when profiles change."""
 
-    def __init__(self, profiles: Sequence[ExpertProfile], config: RetrievalConfig | None = None) -> None:
+    def __init__(
+        self,
+        profiles: Sequence[ExpertProfile],
+        config: RetrievalConfig | None = None,
+        static: StaticEmbedder | None = None,
+    ) -> None:
         self.config = config or RetrievalConfig()
+        self.static = static or default_static()
         self.lexicon: ConceptLexicon | None = default_lexicon() if self.config.use_concepts else None
         self.profiles = list(profiles)
         self.ids = [p.id for p in self.profiles]
@@ -81,6 +91,8 @@ class Retriever:
             b=self.config.b,
         )
         self.locations = sorted({p.location for p in self.profiles if p.location})
+        # Kept for every index: the fit check needs one calibrated similarity whatever Chroma holds.
+        self.vectors = self.static.embed([p.search_text() for p in self.profiles])
         self._query_cache: dict[str, QueryTerms] = {}
 
     def query_terms(self, query: str) -> QueryTerms:
@@ -100,7 +112,14 @@ class Retriever:
         if self.lexicon is not None:
             for term in self.lexicon.terms(tokens.stems):
                 weights[term] = self.config.concept_weight
-        return QueryTerms(weights=weights, constraints=detect(query, self.locations))
+        return QueryTerms(
+            weights=weights, constraints=detect(query, self.locations), vector=self.static.embed([query])[0]
+        )
+
+    def similarity(self, query: str, profile_id: str) -> float:
+        """Cosine of the question and a profile under the bundled static embedding (0 if unknown)."""
+        row = self.row_of.get(profile_id)
+        return 0.0 if row is None else float(self.vectors[row] @ self.query_terms(query).vector)
 
     def _allowed_mask(self, allowed: Collection[str] | None) -> np.ndarray:
         mask = np.ones(len(self.ids), dtype=bool)
@@ -152,10 +171,12 @@ class Retriever:
             top_lex = float(lexical[lex_rows[0]]) if len(lex_rows) else 1.0
             for row in lex_rows:
                 fused[int(row)] = cfg.lexical_weight * float(lexical[row]) / top_lex
-            sims = [(row, 1.0 - dist) for row, dist in dense_rows]
-            top_sim = max((s for _, s in sims), default=1.0) or 1.0
-            for row, sim in sims:
-                fused[row] = fused.get(row, 0.0) + cfg.dense_weight * max(sim, 0.0) / top_sim
+            _add_scaled(fused, [(row, 1.0 - dist) for row, dist in dense_rows], cfg.dense_weight)
+            if cfg.static_weight:
+                sims = np.where(mask, self.vectors @ terms.vector, -1.0)
+                depth = min(cfg.static_depth, len(sims))
+                top = np.argpartition(-sims, depth - 1)[:depth] if depth else np.empty(0, dtype=np.int64)
+                _add_scaled(fused, [(int(r), float(sims[r])) for r in top if mask[r]], cfg.static_weight)
         if terms.constraints:
             fused = {row: s * self._constraint_factor(row, terms.constraints) for row, s in fused.items()}
         best = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
@@ -166,3 +187,14 @@ class Retriever:
         from vectorstore.evidence import explain_match
 
         return explain_match(self, query, profile)
+
+
+def _add_scaled(fused: dict[int, float], sims: Sequence[tuple[int, float]], weight: float) -> None:
+    """Add similarities scaled so the best is `weight` (negative ones count as 0)."""
+    if not weight or not sims:
+        return
+    top = max(s for _, s in sims)
+    if top <= 0:
+        return
+    for row, sim in sims:
+        fused[row] = fused.get(row, 0.0) + weight * max(sim, 0.0) / top
