@@ -30,7 +30,7 @@ from vectorstore.profiles import load_profiles
 from vectorstore.retrieval import RetrievalConfig, Retriever
 from vectorstore.static_embedding import default_static
 
-DENSE_DEPTH = 50  # neighbours asked of Chroma per query
+DENSE_DEPTH = 100  # neighbours asked of Chroma per query
 Embed = Callable[[Sequence[str]], np.ndarray]
 Ranker = Callable[[str], list[str]]
 
@@ -57,7 +57,7 @@ class DenseIndex:
     def __init__(self, profiles: list[ExpertProfile], embed: Embed) -> None:
         self.ids = [p.id for p in profiles]
         self.embed = embed
-        self.matrix = np.asarray(embed([p.search_text() for p in profiles]), dtype=np.float32)
+        self.matrix = np.asarray(embed([p.embedding_text() for p in profiles]), dtype=np.float32)
 
     def query(self, text: str, depth: int = DENSE_DEPTH) -> list[tuple[str, float]]:
         sims = self.matrix @ np.asarray(self.embed([text]), dtype=np.float32)[0]

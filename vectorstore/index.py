@@ -25,7 +25,7 @@ from vectorstore.retrieval import RetrievalConfig, Retriever
 log = logging.getLogger(__name__)
 
 COLLECTION_PREFIX = "experts"
-DENSE_CANDIDATES = 50
+DENSE_CANDIDATES = 100
 Progress = Callable[[int, int], None]
 
 
@@ -273,7 +273,7 @@ class ExpertIndex:
                 progress(done, total)
         for start in range(0, len(write), batch):
             chunk = write[start : start + batch]
-            documents = [profile.search_text() or profile.name for profile in chunk]
+            documents = [profile.embedding_text() or profile.name for profile in chunk]
             target.add(
                 ids=[profile.id for profile in chunk],
                 embeddings=self._embedding(documents),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from enum import StrEnum
 from typing import Any
 
@@ -78,6 +79,15 @@ class ExpertProfile(BaseModel):
         """The text that is embedded and scored: everything that says what this person knows."""
         parts = [self.title, self.department, "; ".join(self.expertise), self.bio]
         return "\n".join(part for part in parts if part)
+
+    def embedding_text(self) -> str:
+        """`search_text()` without the person's own name: a name says nothing about what they know,
+        and in a mean-pooled embedding its tokens only blur the vector (measured in docs/retrieval.md)."""
+        text = self.search_text()
+        parts = [re.escape(part) for part in self.name.split() if len(part) > 1]
+        if not parts:
+            return text
+        return re.sub(r"\b(?:" + "|".join(parts) + r")(?:'s|’s)?\b", "", text).strip() or text
 
     def content_hash(self) -> str:
         """A stable digest of the record, used to tell updated rows from unchanged ones."""

@@ -31,7 +31,7 @@ class RetrievalConfig:
     language_boost: float = 0.5  # relative score boost for people who meet a stated language need
     location_boost: float = 0.5
     lexical_depth: int = 200  # lexical candidates considered for fusion
-    static_depth: int = 50  # static-embedding neighbours considered, like Chroma's n_results
+    static_depth: int = 100  # static-embedding neighbours considered, like Chroma's n_results
     k1: float = 1.2
     b: float = 0.75
     field_boost: int = 1  # title and expertise items counted this many times
@@ -92,7 +92,7 @@ class Retriever:
         )
         self.locations = sorted({p.location for p in self.profiles if p.location})
         # Kept for every index: the fit check needs one calibrated similarity whatever Chroma holds.
-        self.vectors = self.static.embed([p.search_text() for p in self.profiles])
+        self.vectors = self.static.embed([p.embedding_text() for p in self.profiles])
         self._query_cache: dict[str, QueryTerms] = {}
 
     def query_terms(self, query: str) -> QueryTerms:
