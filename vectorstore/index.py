@@ -19,6 +19,7 @@ from filelock import FileLock, Timeout
 from coach.errors import IndexBusyError, IndexStateError
 from vectorstore.embeddings import CoachEmbedding
 from vectorstore.filters import FilterIndex
+from vectorstore.fit import FitSignals, fit_signals
 from vectorstore.models import ExpertMatch, ExpertProfile, FieldEvidence, SearchFilters
 from vectorstore.retrieval import RetrievalConfig, Retriever
 
@@ -162,6 +163,10 @@ class ExpertIndex:
     def explain(self, question: str, profile: ExpertProfile) -> list[FieldEvidence]:
         """Which profile fields and phrases answer the question."""
         return self._state.retriever.explain(question, profile)
+
+    def fit(self, question: str, profile: ExpertProfile) -> FitSignals:
+        """How well a profile fits a question (vectorstore/fit.py); `.fits` is the calibrated decision."""
+        return fit_signals(self._state.retriever, question, profile)
 
     def upsert(
         self,

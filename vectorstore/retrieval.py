@@ -32,6 +32,7 @@ class RetrievalConfig:
     location_boost: float = 0.5
     lexical_depth: int = 200  # lexical candidates considered for fusion
     static_depth: int = 100  # static-embedding neighbours considered, like Chroma's n_results
+    similarity_floor: float = 0.3  # dense scores are divided by max(best similarity, this floor)
     k1: float = 1.2
     b: float = 0.75
     field_boost: int = 1  # title and expertise items counted this many times
@@ -94,6 +95,7 @@ class Retriever:
         # Kept for every index: the fit check needs one calibrated similarity whatever Chroma holds.
         self.vectors = self.static.embed([p.embedding_text() for p in self.profiles])
         self._query_cache: dict[str, QueryTerms] = {}
+        self._baseline_cache: dict[str, float] = {}
 
     def query_terms(self, query: str) -> QueryTerms:
         """Weighted BM25 terms of a question (content stems and concepts) and its constraints; cached."""
@@ -115,6 +117,21 @@ class Retriever:
         return QueryTerms(
             weights=weights, constraints=detect(query, self.locations), vector=self.static.embed([query])[0]
         )
+
+    def typical_similarity(self, query: str) -> float:
+        """The median cosine of the question with every profile: what an unrelated colleague scores."""
+        cached = self._baseline_cache.get(query)
+        if cached is None:
+            if len(self._baseline_cache) >= QUERY_CACHE_SIZE:
+                self._baseline_cache.clear()
+            sims = self.vectors @ self.query_terms(query).vector
+            cached = self._baseline_cache[query] = float(np.median(sims)) if len(sims) else 0.0
+        return cached
+
+    def unknown_share(self, query: str) -> float:
+        """The share of the question's words that no profile here uses at all (0 for a question without words)."""
+        words = [t for t in self.query_terms(query).weights if not t.startswith("~")]
+        return sum(t not in self.index.idf for t in words) / len(words) if words else 0.0
 
     def similarity(self, query: str, profile_id: str) -> float:
         """Cosine of the question and a profile under the bundled static embedding (0 if unknown)."""
@@ -171,12 +188,19 @@ class Retriever:
             top_lex = float(lexical[lex_rows[0]]) if len(lex_rows) else 1.0
             for row in lex_rows:
                 fused[int(row)] = cfg.lexical_weight * float(lexical[row]) / top_lex
-            _add_scaled(fused, [(row, 1.0 - dist) for row, dist in dense_rows], cfg.dense_weight)
+            _add_scaled(
+                fused, [(row, 1.0 - dist) for row, dist in dense_rows], cfg.dense_weight, cfg.similarity_floor
+            )
             if cfg.static_weight:
                 sims = np.where(mask, self.vectors @ terms.vector, -1.0)
                 depth = min(cfg.static_depth, len(sims))
                 top = np.argpartition(-sims, depth - 1)[:depth] if depth else np.empty(0, dtype=np.int64)
-                _add_scaled(fused, [(int(r), float(sims[r])) for r in top if mask[r]], cfg.static_weight)
+                _add_scaled(
+                    fused,
+                    [(int(r), float(sims[r])) for r in top if mask[r]],
+                    cfg.static_weight,
+                    cfg.similarity_floor,
+                )
         if terms.constraints:
             fused = {row: s * self._constraint_factor(row, terms.constraints) for row, s in fused.items()}
         best = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
@@ -189,11 +213,13 @@ class Retriever:
         return explain_match(self, query, profile)
 
 
-def _add_scaled(fused: dict[int, float], sims: Sequence[tuple[int, float]], weight: float) -> None:
-    """Add similarities scaled so the best is `weight` (negative ones count as 0)."""
+def _add_scaled(
+    fused: dict[int, float], sims: Sequence[tuple[int, float]], weight: float, floor: float = 0.0
+) -> None:
+    """Add similarities scaled so the best is `weight`, unless even the best is below `floor`."""
     if not weight or not sims:
         return
-    top = max(s for _, s in sims)
+    top = max(max(s for _, s in sims), floor)
     if top <= 0:
         return
     for row, sim in sims:

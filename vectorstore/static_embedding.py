@@ -85,7 +85,7 @@ class StaticEmbedder:
         return [e.ids for e in encoded]
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """float32 (len(texts), dim), unit rows; a text without tokens gets a zero row."""
+        """float32 (len(texts), dim), unit rows; a text without tokens gets one fixed unit vector."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
@@ -99,7 +99,10 @@ class StaticEmbedder:
             sums = np.add.reduceat(self.matrix[flat], starts, axis=0)
             out[filled] = sums / lengths[filled, None]
         norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.where(norms > 0, norms, 1.0)
+        empty = norms[:, 0] == 0  # Chroma's cosine distance is undefined for a zero vector
+        out[empty] = 1.0 / np.sqrt(self.dim)
+        norms[empty] = 1.0
+        return out / norms
 
 
 _lock = threading.Lock()
