@@ -56,7 +56,8 @@ def main() -> None:
     sets = [load(d) for d in args.data]
     pos = {s.name: top_signals(s, list(s.queries.values())) for s in sets}
     neg = {
-        s.name: np.vstack([top_signals(s, list(o.queries.values())) for o in sets if o is not s]) for s in sets
+        s.name: np.vstack([top_signals(s, list(o.queries.values())) for o in sets if o is not s])
+        for s in sets
     }
     every_pos, every_neg = np.vstack(list(pos.values())), np.vstack(list(neg.values()))
     report = {

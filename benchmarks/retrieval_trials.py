@@ -163,7 +163,9 @@ def leave_one_set_out(table: dict[str, dict[str, float]]) -> dict[str, dict[str,
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data", type=Path, action="append", required=True, help="an eval dir (repeatable)")
     parser.add_argument("--variants", default="", help="comma-separated subset of variant names")
     parser.add_argument("--local-model", type=Path, default=None, help="a model.onnx + tokenizer.json folder")
@@ -191,7 +193,10 @@ def main(argv: list[str] | None = None) -> None:
                 print(data.name, qid, data.queries[qid][:70], "|", " ".join(marks), file=sys.stderr)
     names = list(next(iter(results.values())))
     results["macro"] = {
-        v: {m: round(float(np.mean([results[s.name][v][m] for s in sets])), 4) for m in results[sets[0].name][v]}
+        v: {
+            m: round(float(np.mean([results[s.name][v][m] for s in sets])), 4)
+            for m in results[sets[0].name][v]
+        }
         for v in names
     }
     print(json.dumps(results, indent=2))

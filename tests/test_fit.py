@@ -17,7 +17,9 @@ from vectorstore.index import ExpertIndex
 from vectorstore.models import ExpertProfile
 from vectorstore.profiles import load_profiles
 
-QUESTIONS = yaml.safe_load((Path(__file__).parent / "data" / "fit_questions.yaml").read_text(encoding="utf-8"))
+QUESTIONS = yaml.safe_load(
+    (Path(__file__).parent / "data" / "fit_questions.yaml").read_text(encoding="utf-8")
+)
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from vectorstore.static_embedding import DIM, default_static
 from vectorstore.models import ExpertProfile
 from vectorstore.retrieval import Retriever
+from vectorstore.static_embedding import DIM, default_static
 
 
 def _profile(

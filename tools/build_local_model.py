@@ -70,7 +70,9 @@ def build_bert_onnx(weights: dict[str, np.ndarray], config: dict[str, float | in
 
     def w(name: str, transpose: bool = False) -> str:
         array = weights[prefix + name].astype(np.float32)
-        return const(name + (".T" if transpose else ""), np.ascontiguousarray(array.T if transpose else array))
+        return const(
+            name + (".T" if transpose else ""), np.ascontiguousarray(array.T if transpose else array)
+        )
 
     def node(op: str, inputs: list[str], out: str, **attrs: object) -> str:
         nodes.append(helper.make_node(op, inputs, [out], **attrs))
@@ -81,7 +83,9 @@ def build_bert_onnx(weights: dict[str, np.ndarray], config: dict[str, float | in
         return node("Add", [product, w(name + ".bias")], out)
 
     def layer_norm(x: str, name: str, out: str) -> str:
-        return node("LayerNormalization", [x, w(name + ".weight"), w(name + ".bias")], out, axis=-1, epsilon=eps)
+        return node(
+            "LayerNormalization", [x, w(name + ".weight"), w(name + ".bias")], out, axis=-1, epsilon=eps
+        )
 
     # embeddings: word + position + token type, then LayerNorm
     word = node("Gather", [w("embeddings.word_embeddings.weight"), "input_ids"], "emb.word")
@@ -123,18 +127,31 @@ def build_bert_onnx(weights: dict[str, np.ndarray], config: dict[str, float | in
         context = node("Transpose", [node("MatMul", [probs, v], t + "ctx")], t + "ctx.t", perm=[0, 2, 1, 3])
         context = node("Reshape", [context, merge], t + "ctx.merged")
         attended = linear(context, p + "attention.output.dense", t + "attn")
-        x = layer_norm(node("Add", [attended, x], t + "attn.res"), p + "attention.output.LayerNorm", t + "ln1")
+        x = layer_norm(
+            node("Add", [attended, x], t + "attn.res"), p + "attention.output.LayerNorm", t + "ln1"
+        )
         inner = linear(x, p + "intermediate.dense", t + "inter")
         erf = node("Erf", [node("Div", [inner, sqrt2], t + "gelu.div")], t + "gelu.erf")
-        gelu = node("Mul", [node("Mul", [inner, half], t + "gelu.half"), node("Add", [erf, "one_f"], t + "gelu.1p")], t + "gelu")
+        gelu = node(
+            "Mul",
+            [node("Mul", [inner, half], t + "gelu.half"), node("Add", [erf, "one_f"], t + "gelu.1p")],
+            t + "gelu",
+        )
         out = linear(gelu, p + "output.dense", t + "out")
         x = layer_norm(node("Add", [out, x], t + "out.res"), p + "output.LayerNorm", t + "ln2")
 
     nodes.append(helper.make_node("Identity", [x], ["last_hidden_state"]))
-    ints = [helper.make_tensor_value_info(n, TensorProto.INT64, ["batch", "tokens"]) for n in ("input_ids", "attention_mask", "token_type_ids")]
-    output = helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, ["batch", "tokens", hidden])
+    ints = [
+        helper.make_tensor_value_info(n, TensorProto.INT64, ["batch", "tokens"])
+        for n in ("input_ids", "attention_mask", "token_type_ids")
+    ]
+    output = helper.make_tensor_value_info(
+        "last_hidden_state", TensorProto.FLOAT, ["batch", "tokens", hidden]
+    )
     graph = helper.make_graph(nodes, "bert_encoder", ints, [output], initializer=inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="question-coach")
+    model = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="question-coach"
+    )
     model.ir_version = 8
     return model
 
@@ -145,7 +162,9 @@ def build(source: Path, out: Path) -> Path:
 
     config = json.loads((source / "config.json").read_text(encoding="utf-8"))
     if config.get("model_type") != "bert":
-        sys.exit(f"{source}: only BERT-type sentence-transformers models are supported, not {config.get('model_type')}")
+        sys.exit(
+            f"{source}: only BERT-type sentence-transformers models are supported, not {config.get('model_type')}"
+        )
     weights = read_safetensors(source / "model.safetensors")
     model = build_bert_onnx(weights, config)
     onnx.checker.check_model(model)
@@ -156,12 +175,16 @@ def build(source: Path, out: Path) -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--source", type=Path, default=None, help="a sentence-transformers model folder")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args()
     out = build(args.source or packaged_model_dir(), args.out)
-    print(f"wrote {out / 'model.onnx'} and {out / 'tokenizer.json'}; use COACH_EMBEDDING=local COACH_EMBEDDING_MODEL_PATH={out}")
+    print(
+        f"wrote {out / 'model.onnx'} and {out / 'tokenizer.json'}; use COACH_EMBEDDING=local COACH_EMBEDDING_MODEL_PATH={out}"
+    )
 
 
 if __name__ == "__main__":

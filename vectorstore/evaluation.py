@@ -100,15 +100,15 @@ def run_eval(directory: Path, embedding: CoachEmbedding, k: int = 10) -> dict[st
 QUALITY = ("ndcg@5", "ndcg@10", "recall@10", "mrr")
 
 
-def macro_average(reports: Sequence[Mapping[str, object]]) -> dict[str, float | int]:
+def macro_average(reports: Sequence[Mapping[str, float | int | str]]) -> dict[str, float | int]:
     """The unweighted mean of each quality metric over several sets' reports, with the sizes summed."""
     out: dict[str, float | int] = {
-        name: round(sum(float(r[name]) for r in reports) / len(reports), 4)  # type: ignore[arg-type]
+        name: round(sum(float(r[name]) for r in reports) / len(reports), 4)
         for name in QUALITY
         if reports and all(name in r for r in reports)
     }
     out["sets"] = len(reports)
-    out["queries"] = sum(int(r.get("queries", 0)) for r in reports)  # type: ignore[call-overload]
+    out["queries"] = sum(int(r.get("queries", 0)) for r in reports)
     return out
 
 

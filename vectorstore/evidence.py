@@ -27,7 +27,30 @@ MIN_CONTENT_WORDS = 2  # a bio phrase must carry at least this many content word
 _CLAUSE_RE = re.compile(r"[^.;:!?()\n,]+")
 _EDGE = " ,.-–—'\"“”"
 PRONOUNS = frozenset(
-    "i me my we our us you your he him his she her hers they them their it its who whom whose".split()
+    [
+        "i",
+        "me",
+        "my",
+        "we",
+        "our",
+        "us",
+        "you",
+        "your",
+        "he",
+        "him",
+        "his",
+        "she",
+        "her",
+        "hers",
+        "they",
+        "them",
+        "their",
+        "it",
+        "its",
+        "who",
+        "whom",
+        "whose",
+    ]
 )
 
 
@@ -39,7 +62,9 @@ class _Span:
     weight: float
 
 
-def _hits(tokens: list[tuple[str, int, int]], retriever: Retriever, wanted: dict[str, float]) -> dict[int, float]:
+def _hits(
+    tokens: list[tuple[str, int, int]], retriever: Retriever, wanted: dict[str, float]
+) -> dict[int, float]:
     """Token positions that match a question term (a stem, a fixed expression or a concept), with weights."""
     words = tuple(token for token, _, _ in tokens)
     stems = tuple(stem(word) for word in words)

@@ -8,12 +8,12 @@ tokenizer under another folder name and then try the hub, so the two files are o
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import struct
 import threading
 from collections.abc import Sequence
 from functools import cache
-import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +73,9 @@ class StaticEmbedder:
         weights, tokenizer = root / WEIGHTS, root / TOKENIZER
         missing = [str(p) for p in (weights, tokenizer) if not p.is_file()]
         if missing:
-            raise ConfigError(f"wordllama is installed without {', '.join(missing)}; reinstall wordllama>=0.4")
+            raise ConfigError(
+                f"wordllama is installed without {', '.join(missing)}; reinstall wordllama>=0.4"
+            )
         loaded = Tokenizer.from_file(str(tokenizer))
         loaded.no_padding()
         loaded.no_truncation()

@@ -171,7 +171,10 @@ def eval_cmd(settings: Settings, data_dirs: tuple[Path, ...], k: int, with_llm: 
     if len(reports) == 1:
         result: dict[str, object] = dict(reports[0])
     else:
-        result = {"sets": dict(zip(set_names(data_dirs), reports, strict=True)), "macro": macro_average(reports)}
+        result = {
+            "sets": dict(zip(set_names(data_dirs), reports, strict=True)),
+            "macro": macro_average(reports),
+        }
     if as_json:
         click.echo(json.dumps(result, indent=2))
         return
