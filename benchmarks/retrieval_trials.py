@@ -91,7 +91,7 @@ def dense_alone(dense: DenseIndex) -> Ranker:
 
 
 BASE = RetrievalConfig()
-LOCAL = replace(BASE, dense_weight=1.5, static_weight=0.5)
+LOCAL = replace(BASE, dense_weight=1.0, static_weight=1.0)
 
 
 def make_variants(data: Labelled, local_model: Path | None) -> dict[str, Ranker]:
@@ -136,14 +136,18 @@ def parse_grid(specs: list[str]) -> list[dict[str, float | bool]]:
     return [dict(combo) for combo in itertools.product(*axes)]
 
 
-def sweep(sets: list[Labelled], grid: list[dict[str, float | bool]]) -> dict[str, dict[str, float]]:
-    """nDCG@5 of every grid point on every set (dense side: the static embedding)."""
+def sweep(
+    sets: list[Labelled], grid: list[dict[str, float | bool]], local_model: Path | None = None
+) -> dict[str, dict[str, float]]:
+    """nDCG@5 of every grid point on every set (dense side: the local model if given, else the static one)."""
     out: dict[str, dict[str, float]] = {}
-    statics = {d.name: DenseIndex(d.profiles, static_embed) for d in sets}
+    embed = local_embed(local_model) if local_model else static_embed
+    base = LOCAL if local_model else BASE
+    denses = {d.name: DenseIndex(d.profiles, embed) for d in sets}
     for point in grid:
         label = " ".join(f"{k}={v}" for k, v in point.items())
-        config = replace(BASE, **point)  # type: ignore[arg-type]
-        out[label] = {d.name: score(hybrid(d, config, statics[d.name]), d)["ndcg@5"] for d in sets}
+        config = replace(base, **point)  # type: ignore[arg-type]
+        out[label] = {d.name: score(hybrid(d, config, denses[d.name]), d)["ndcg@5"] for d in sets}
     return out
 
 
@@ -175,7 +179,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     sets = [load(d) for d in args.data]
     if args.sweep:
-        table = sweep(sets, parse_grid(args.sweep))
+        table = sweep(sets, parse_grid(args.sweep), args.local_model)
         report: dict[str, object] = {"sweep_ndcg@5": table}
         if args.loso:
             report["leave_one_set_out"] = leave_one_set_out(table)

@@ -58,9 +58,9 @@ class OfflineEmbedding(EmbeddingFunction[Documents]):
 class OpenAICompatibleEmbedding(EmbeddingFunction[Documents]):
     """Embeddings from OpenAI or any server that speaks /v1/embeddings; the key is never persisted."""
 
-    # Unmeasured here (no server): the weights measured for a local sentence-embedding model.
-    dense_weight = 1.5
-    static_weight = 0.5
+    # Unmeasured here (no server): the weights chosen for a local sentence-embedding model.
+    dense_weight = 1.0
+    static_weight = 1.0
 
     def __init__(
         self,
