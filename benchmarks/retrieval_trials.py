@@ -90,7 +90,7 @@ def dense_alone(dense: DenseIndex) -> Ranker:
     return lambda text: [pid for pid, _ in dense.query(text, 10)]
 
 
-BASE = RetrievalConfig()
+BASE = RetrievalConfig(dense_weight=1.0, static_weight=0.0)  # the offline default, via a dense list
 LOCAL = replace(BASE, dense_weight=1.0, static_weight=1.0)
 
 

@@ -18,9 +18,10 @@ from vectorstore.local_embedding import LocalOnnxEmbedding
 class OfflineEmbedding(EmbeddingFunction[Documents]):
     """The bundled static embedding (WordLlama token vectors from its wheel): in-process, no download."""
 
-    # Fusion weights (docs/retrieval.md): Chroma's neighbours are the static embedding itself here.
-    dense_weight = 1.0
-    static_weight = 0.0
+    # Fusion weights (docs/retrieval.md). Chroma holds the static embedding itself here, and the ranker
+    # keeps the same vectors in memory, so an exact in-process search replaces the Chroma query.
+    dense_weight = 0.0
+    static_weight = 1.0
 
     def __init__(self, version: str = static_embedding.VERSION) -> None:
         if version != static_embedding.VERSION:

@@ -139,17 +139,18 @@ class ExpertIndex:
         allowed = state.filters.allowed(filters)
         if allowed is not None and not allowed:
             return []
-        query_vector = self._embedding([question])
-        n_results = min(
-            max(DENSE_CANDIDATES, k * 4), len(state.profiles) if allowed is None else len(allowed)
-        )
-        result = state.collection.query(
-            query_embeddings=query_vector,
-            n_results=n_results,
-            where=state.filters.where(filters),
-            include=["distances"],
-        )
-        dense = list(zip(result["ids"][0], (result["distances"] or [[]])[0], strict=True))
+        dense: list[tuple[str, float]] = []
+        if state.retriever.config.dense_weight:  # else the ranker's own static vectors are the dense side
+            n_results = min(
+                max(DENSE_CANDIDATES, k * 4), len(state.profiles) if allowed is None else len(allowed)
+            )
+            result = state.collection.query(
+                query_embeddings=self._embedding([question]),
+                n_results=n_results,
+                where=state.filters.where(filters),
+                include=["distances"],
+            )
+            dense = list(zip(result["ids"][0], (result["distances"] or [[]])[0], strict=True))
         ranked = state.retriever.rank(question, dense, k, allowed)
         return [
             ExpertMatch(

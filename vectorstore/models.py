@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 MAX_FIELD_CHARS = 4_000
+_WORD_RE = re.compile(r"[^\W\d_][\w'’-]*")
 LIST_SEPARATOR = ";"
 
 
@@ -84,10 +85,16 @@ class ExpertProfile(BaseModel):
         """`search_text()` without the person's own name: a name says nothing about what they know,
         and in a mean-pooled embedding its tokens only blur the vector (measured in docs/retrieval.md)."""
         text = self.search_text()
-        parts = [re.escape(part) for part in self.name.split() if len(part) > 1]
-        if not parts:
+        name = {part.casefold() for part in _WORD_RE.findall(self.name) if len(part) > 1}
+        if not name:
             return text
-        return re.sub(r"\b(?:" + "|".join(parts) + r")(?:'s|’s)?\b", "", text).strip() or text
+
+        def keep(match: re.Match[str]) -> str:
+            word = match.group()
+            bare = word[:-2] if word[-2:] in ("'s", "’s") else word
+            return "" if bare.casefold() in name else word
+
+        return _WORD_RE.sub(keep, text).strip() or text
 
     def content_hash(self) -> str:
         """A stable digest of the record, used to tell updated rows from unchanged ones."""

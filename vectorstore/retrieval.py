@@ -24,8 +24,8 @@ class RetrievalConfig:
     use_concepts: bool = True
     concept_weight: float = 1.25  # weight of a concept term relative to a word in the BM25 query
     lexical_weight: float = 1.0
-    dense_weight: float = 1.0  # Chroma's neighbours under the index's embedding
-    static_weight: float = 0.0  # the bundled static embedding, computed here (when Chroma holds another)
+    dense_weight: float = 0.0  # Chroma's neighbours under the index's embedding (local, openai)
+    static_weight: float = 1.0  # the bundled static embedding, searched exactly in memory
     fusion: str = "linear"  # "rrf" (reciprocal rank) or "linear" (max-normalised scores)
     rrf_k: float = 60.0
     language_boost: float = 0.5  # relative score boost for people who meet a stated language need

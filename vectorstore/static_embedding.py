@@ -27,6 +27,8 @@ TOKENIZER = "tokenizers/l2_supercat_tokenizer_config.json"
 TENSOR = "embedding.weight"
 VERSION = "wordllama-l2s256-1"  # part of the index key: a change of weights or pooling re-indexes
 DIM = 256
+CHUNK = 256  # texts pooled at once: bounds the (tokens x dim) temporary to a few MB
+CACHE_SIZE = 20_000  # remembered vectors, about 1 KB each
 _DTYPES = {"F16": np.float16, "F32": np.float32}
 
 
@@ -61,6 +63,7 @@ class StaticEmbedder:
         self.dim = int(self.matrix.shape[1])
         self._tokenizer = tokenizer
         self._lock = threading.Lock()  # a tokenizers.Tokenizer is not documented as thread-safe
+        self._cache: dict[str, np.ndarray] = {}
 
     @classmethod
     def from_package(cls) -> StaticEmbedder:
@@ -87,10 +90,31 @@ class StaticEmbedder:
         return [e.ids for e in encoded]
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """float32 (len(texts), dim), unit rows; a text without tokens gets one fixed unit vector."""
+        """float32 (len(texts), dim), unit rows; a text without tokens gets one fixed unit vector.
+
+        Vectors are remembered (up to CACHE_SIZE texts): an import embeds each profile for Chroma and
+        again for the in-process ranker, and the second time is then a look-up.
+        """
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        todo: list[int] = []
+        for i, text in enumerate(texts):
+            cached = self._cache.get(text)
+            if cached is None:
+                todo.append(i)
+            else:
+                out[i] = cached
+        for start in range(0, len(todo), CHUNK):
+            rows = todo[start : start + CHUNK]
+            vectors = self._embed_chunk([texts[i] for i in rows])
+            out[rows] = vectors
+            with self._lock:
+                if len(self._cache) + len(rows) > CACHE_SIZE:
+                    self._cache.clear()
+                self._cache.update(zip((texts[i] for i in rows), vectors, strict=True))
+        return out
+
+    def _embed_chunk(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        if not texts:
-            return out
         ids = self.token_ids(texts)
         lengths = np.array([len(row) for row in ids], dtype=np.int64)
         flat = np.fromiter((i for row in ids for i in row), dtype=np.int64, count=int(lengths.sum()))
