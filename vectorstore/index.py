@@ -265,25 +265,19 @@ class ExpertIndex:
         total = len(keep) + len(write)
         done = 0
         for start in range(0, len(keep), batch):
-            got = source.get(
-                ids=list(keep[start : start + batch]), include=["embeddings", "documents", "metadatas"]
-            )
-            target.add(
-                ids=got["ids"],
-                embeddings=got["embeddings"],
-                documents=got["documents"],
-                metadatas=got["metadatas"],
-            )  # type: ignore[arg-type]
+            got = source.get(ids=list(keep[start : start + batch]), include=["embeddings", "metadatas"])
+            target.add(ids=got["ids"], embeddings=got["embeddings"], metadatas=got["metadatas"])  # type: ignore[arg-type]
             done += len(got["ids"])
             if progress:
                 progress(done, total)
         for start in range(0, len(write), batch):
             chunk = write[start : start + batch]
-            documents = [profile.embedding_text() or profile.name for profile in chunk]
+            # No documents: nothing reads them back, and Chroma's full-text indexing of them took two
+            # thirds of an import (21 s vs 7 s for 10k profiles). The profile lives in the metadata.
+            texts = [profile.embedding_text() or profile.name for profile in chunk]
             target.add(
                 ids=[profile.id for profile in chunk],
-                embeddings=self._embedding(documents),
-                documents=documents,
+                embeddings=self._embedding(texts),
                 metadatas=[_metadata(profile) for profile in chunk],
             )
             done += len(chunk)
