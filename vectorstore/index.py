@@ -250,7 +250,8 @@ class ExpertIndex:
         previous = self._collection
         self._finish(target, [])
         self._collection = target
-        self._load()
+        # What was just written, in the order it was written, without reading 10k profiles back.
+        self._load({**{pid: self._profiles[pid] for pid in keep}, **{p.id: p for p in write}})
         self._client.delete_collection(previous.name)  # only after searches have moved to the new state
 
     def _fill(
@@ -292,8 +293,9 @@ class ExpertIndex:
             if collection.name != target.name:
                 self._client.delete_collection(collection.name)
 
-    def _load(self) -> None:
-        profiles = dict(_read_profiles(self._collection))
+    def _load(self, profiles: dict[str, ExpertProfile] | None = None) -> None:
+        if profiles is None:
+            profiles = dict(_read_profiles(self._collection))
         self._state = _State(
             collection=self._collection,
             profiles=profiles,
