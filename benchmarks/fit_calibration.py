@@ -3,7 +3,11 @@ questions asked of another organisation mostly should not (some are answerable a
 security, compliance). Prints, per set, both rates for the top match, and how well each signal
 alone separates the two kinds of question (AUC), as JSON.
 
-    .venv/bin/python benchmarks/fit_calibration.py --data DIR --data DIR [...]
+    .venv/bin/python benchmarks/fit_calibration.py --data DIR --data DIR [...] \
+        [--table tests/data/fit_questions.yaml --org vectorstore/sample_profiles.csv]
+
+`--table` also runs the coach's own matching (top 3, as `coach ask` does) over a YAML file of
+`out_of_org` and `in_org` questions asked of the `--org` profiles, and reports both rates.
 """
 
 from __future__ import annotations
@@ -49,9 +53,44 @@ def auc(pos: np.ndarray, neg: np.ndarray) -> float:
     return float((pos[:, None] > neg[None, :]).mean() + 0.5 * (pos[:, None] == neg[None, :]).mean())
 
 
+def table_rates(table: Path, org: Path) -> dict[str, float]:
+    """nobody_fits (with a connector) on out-of-organisation questions; fits on in-organisation ones."""
+    import tempfile
+
+    import yaml
+
+    from coach.matching import match_question
+    from coach.models import LearningQuestion
+    from vectorstore.embeddings import OfflineEmbedding
+    from vectorstore.index import ExpertIndex
+    from vectorstore.profiles import load_profiles
+
+    questions = yaml.safe_load(table.read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory() as tmp, ExpertIndex.open(Path(tmp), OfflineEmbedding()) as index:
+        index.upsert(load_profiles(org).profiles)
+
+        def result(text: str):  # type: ignore[no-untyped-def]
+            return match_question(index, LearningQuestion(text=text), k=3)
+
+        outside = [result(t) for t in questions["out_of_org"]]
+        inside = [result(t) for t in questions["in_org"]]
+    return {
+        "out_of_org_questions": len(outside),
+        "out_of_org_nobody_fits_with_connector_rate": round(
+            sum(r.nobody_fits and r.connector is not None for r in outside) / len(outside), 3
+        ),
+        "in_org_questions": len(inside),
+        "in_org_fits_rate": round(sum(not r.nobody_fits for r in inside) / len(inside), 3),
+    }
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data", type=Path, action="append", required=True)
+    parser.add_argument("--table", type=Path, help="YAML with out_of_org and in_org question lists")
+    parser.add_argument("--org", type=Path, help="the profiles those questions are asked of")
     args = parser.parse_args()
     sets = [load(d) for d in args.data]
     pos = {s.name: top_signals(s, list(s.queries.values())) for s in sets}
@@ -71,6 +110,8 @@ def main() -> None:
         },
         "auc_per_signal": {n: round(auc(every_pos[:, i], every_neg[:, i]), 3) for i, n in enumerate(NAMES)},
     }
+    if args.table and args.org:
+        report["table"] = table_rates(args.table, args.org)
     print(json.dumps(report, indent=2))
 
 
