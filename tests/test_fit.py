@@ -128,3 +128,26 @@ def test_evidence_is_a_phrase_not_a_name_and_a_verb(sample: ExpertIndex, case: C
                 assert not name_parts & set(words), (evidence.field, phrase)
                 if evidence.field == "bio":
                     assert len(words) >= 2, phrase
+
+
+EVIDENCE_CASES = [
+    # (question, profile id, a phrase the evidence must not be) from the issue: a name plus a verb
+    ("How should I design a programme for new managers?", "nw-0148", "Ewan designed"),
+    ("How do tech startups look at partnerships?", "nw-0013", "Esther looks"),
+    ("Who looks after the brand?", "nw-0067", "Gabriel looks"),
+]
+
+
+@pytest.mark.parametrize(("question", "pid", "bad"), EVIDENCE_CASES, ids=[c[2] for c in EVIDENCE_CASES])
+def test_evidence_never_quotes_a_name_and_a_verb(
+    sample: ExpertIndex, question: str, pid: str, bad: str
+) -> None:
+    profile = sample.get(pid)
+    assert profile is not None
+    evidence = sample.explain(question, profile)
+    phrases = [phrase for ev in evidence for phrase in ev.phrases]
+    assert phrases, "the profile does match the question"
+    assert all(bad.split()[0] not in phrase for phrase in phrases), phrases
+    for ev in evidence:
+        if ev.field == "bio":
+            assert all(len(phrase.split()) >= 2 and phrase in profile.bio for phrase in ev.phrases)
