@@ -130,12 +130,13 @@ def match_question(
         found = search_question(index, question, k=k + 3, filters=filters)
     load = Load(recent_asks([m.profile.id for m in found]) if recent_asks else {})
     ordered = balance(found, load)[:k]
-    queries = [q for q in (question.text, question.search_query) if q and q.strip()]
+    # Fit is judged on the question's own words: a search query adds expansion words ("workflow",
+    # "stages") that many profiles share whatever the topic.
     fits = [
         m
         for m in ordered
         if m.profile.availability is not Availability.unavailable
-        and (m.profile.id in vouched or any(index.fit(q, m.profile).fits for q in queries))
+        and (m.profile.id in vouched or index.fit(question.text, m.profile).fits)
     ]
     connector = None if fits else find_connector(index, question, found)
     return QuestionMatches(question=question, matches=ordered, connector=connector, nobody_fits=not fits)
