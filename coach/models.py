@@ -47,6 +47,7 @@ class WishReading(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     domain: str = ""
+    kind: str = ""  # what the subject is: field, industry, role, skill or topic ("" while unknown)
     goal: str = ""
     role: str = ""
     facets: list[str] = Field(default_factory=list)

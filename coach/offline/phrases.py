@@ -37,6 +37,7 @@ class Words(BaseModel):
     determiners: frozenset[str]
     not_subjects: frozenset[str]
     vague: frozenset[str]
+    role_nouns: frozenset[str]
 
 
 class Phrasebook:

@@ -57,7 +57,7 @@ class OfflineCoach:
             return WishReading(goal=reading.goal or "", role=reading.role, facets=list(reading.facets))
         domain = self.writer.domain(reading)  # without a subject: the fallback the questions are about
         facets = self.writer.facets(reading, domain)
-        return WishReading(domain=domain.name, goal=reading.goal or "", role=reading.role, facets=facets)
+        return WishReading(domain=domain.name, kind=domain.kind, goal=reading.goal or "", role=reading.role, facets=facets)
 
     def next_step(self, wish: str, answers: Sequence[str] = ()) -> Clarification | list[LearningQuestion]:
         """A clarifying question when the wish is too vague to be useful, else 3-5 learning questions."""
