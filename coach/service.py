@@ -194,22 +194,35 @@ class CoachService:
         return suggest_next(self.journal, user_id, self.index, writer)
 
     def ask(
-        self, wish: str, answers: Sequence[str] = (), *, filters: SearchFilters | None = None
+        self,
+        wish: str,
+        answers: Sequence[str] = (),
+        *,
+        filters: SearchFilters | None = None,
+        best_guess: bool = True,
+        start: datetime | None = None,
+        tz: str = "UTC",
     ) -> FlowResult:
-        """The whole flow without interaction: unanswered clarifications take the best reading."""
+        """The whole flow: questions, people, then agenda and intro for the top match of question 1.
+
+        With `best_guess` (the default, for callers that cannot ask back) an unanswered clarification takes
+        its first choice; without it the result stops at the clarification, with no questions yet. A `start`
+        time (read in `tz`) adds the calendar invite to the agenda."""
         step = self.step(wish, answers)
         given = list(answers)
-        while step.clarification is not None and len(given) < 2:
+        while step.clarification is not None and best_guess and len(given) < 2:
             given.append(step.clarification.choices[0])
             step = self.step(wish, given)
-        if step.clarification is not None:  # engines must proceed after two answers; be defensive
+        if step.clarification is not None:
+            if not best_guess:
+                return FlowResult(step=step, matches=[], agenda=None, intro=None)
             raise CoachInputError("The coach kept asking; add a domain or goal to the wish.")
         matches = self.match(step.questions, filters=filters)
         first = matches[0] if matches else None
         top = first.matches[0] if first and first.matches else None
         if first is None or top is None:
             return FlowResult(step=step, matches=matches, agenda=None, intro=None)
-        agenda = self.agenda(top.profile.id, [first.question.text])
+        agenda = self.agenda(top.profile.id, [first.question.text], start=start, tz=tz)
         intro = self.intro(top.profile.id, [first.question.text], evidence=top.evidence)
         return FlowResult(step=step, matches=matches, agenda=agenda, intro=intro)
 
