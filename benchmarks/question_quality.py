@@ -98,7 +98,9 @@ def checker() -> SeamChecker:
     return SeamChecker(words.role_nouns, coach.bank.acronyms, words.vague)
 
 
-def answers_for(service: CoachService, case: WishCase, report: QualityReport, seams: SeamChecker) -> list[str]:
+def answers_for(
+    service: CoachService, case: WishCase, report: QualityReport, seams: SeamChecker
+) -> list[str]:
     """Answer each clarification as a person would: the wish's own answer first, then the first choice."""
     answers: list[str] = []
     step = service.step(case.wish, answers)
@@ -127,7 +129,9 @@ def check_wish(service: CoachService, case: WishCase, report: QualityReport, sea
         return
     top = flow.matches[0].matches[0]
     profile = top.profile
-    profile_words = content_words(" ".join([profile.title, profile.department, *profile.expertise, profile.bio]))
+    profile_words = content_words(
+        " ".join([profile.title, profile.department, *profile.expertise, profile.bio])
+    )
     wish_words = content_words(" ".join([case.wish, *answers, subject]))
     opener, *rest = flow.agenda.items
     report.add(case.wish, "agenda:opener", seams.opener(opener.detail, wish_words, profile_words))
@@ -141,7 +145,9 @@ def check_wish(service: CoachService, case: WishCase, report: QualityReport, sea
     ).message
     found = seams.prose(linkedin.text)
     if len(linkedin.text) > LINKEDIN_LIMIT:
-        found.append(Seam("cut_sentence", linkedin.text, f"{len(linkedin.text)} > {LINKEDIN_LIMIT} characters"))
+        found.append(
+            Seam("cut_sentence", linkedin.text, f"{len(linkedin.text)} > {LINKEDIN_LIMIT} characters")
+        )
     report.add(case.wish, "intro:linkedin", found)
 
 
@@ -171,7 +177,9 @@ def run_check(paths: Sequence[Path], service: CoachService | None = None) -> Qua
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("wishes", nargs="*", type=Path, default=[DEFAULT_WISHES])
     parser.add_argument("--counts-only", action="store_true", help="leave the list of failures out")
     args = parser.parse_args()

@@ -62,6 +62,9 @@ class LearningQuestion(BaseModel):
     why: str = Field(default="", max_length=400)
     facet: str = ""
     search_query: str = ""
+    topic: str = Field(
+        default="", max_length=120
+    )  # what it is about, for a subject line ("data engineering")
 
     @property
     def query(self) -> str:
@@ -126,6 +129,7 @@ class IntroRequest(BaseModel):
     requester_context: str = ""
     evidence: list[FieldEvidence] = Field(default_factory=list)
     minutes: int = 20
+    topic: str = ""  # what question 1 is about, for the subject line; worked out from it when empty
 
 
 class IntroMessage(BaseModel):

@@ -30,7 +30,8 @@ from coach.models import (
     Tone,
 )
 from coach.offline.engine import OfflineEngine
-from coach.offline.intro import follow_up_message
+from coach.offline.intro import follow_up_message, why_them
+from coach.offline.steps import introduce
 from vectorstore.index import ExpertIndex
 from vectorstore.models import ExpertProfile, FieldEvidence, SearchFilters
 
@@ -128,9 +129,22 @@ class CoachService:
         start: datetime | None = None,
         tz: str = "UTC",
         requester: str = "",
+        wish: str = "",
+        answers: Sequence[str] = (),
+        evidence: Sequence[FieldEvidence] = (),
     ) -> Agenda:
+        """The agenda; its opening line says who I am (from the wish, when given) and why this person
+        (from the evidence that matched them, else their profile)."""
+        expert = self.expert(expert_id)
         return agenda_with_renderings(
-            self.expert(expert_id), questions, minutes=minutes, start=start, tz=tz, requester=requester
+            expert,
+            questions,
+            minutes=minutes,
+            start=start,
+            tz=tz,
+            requester=requester,
+            about_me=introduce(wish, answers) if wish.strip() else "",
+            why_them=why_them(expert, questions, evidence),
         )
 
     def intro(
@@ -145,6 +159,7 @@ class CoachService:
         evidence: Sequence[FieldEvidence] = (),
         minutes: int = 20,
         user_id: str = "local",
+        topic: str = "",
     ) -> IntroResult:
         """Draft the message and count it, so later matching spreads requests across experts."""
         expert = self.expert(expert_id)
@@ -157,6 +172,7 @@ class CoachService:
             requester_context=requester_context,
             evidence=list(evidence),
             minutes=minutes,
+            topic=topic,
         )
         message, mode, fallback = self._run(lambda engine: engine.draft_intro(request))
         if self.journal is not None:
@@ -222,8 +238,17 @@ class CoachService:
         top = first.matches[0] if first and first.matches else None
         if first is None or top is None:
             return FlowResult(step=step, matches=matches, agenda=None, intro=None)
-        agenda = self.agenda(top.profile.id, [first.question.text], start=start, tz=tz)
-        intro = self.intro(top.profile.id, [first.question.text], evidence=top.evidence)
+        question = first.question
+        agenda = self.agenda(
+            top.profile.id,
+            [question.text],
+            start=start,
+            tz=tz,
+            wish=wish,
+            answers=given,
+            evidence=top.evidence,
+        )
+        intro = self.intro(top.profile.id, [question.text], evidence=top.evidence, topic=question.topic)
         return FlowResult(step=step, matches=matches, agenda=agenda, intro=intro)
 
     def _run(self, call: Callable[[Engine], T]) -> tuple[T, Mode, str | None]:

@@ -13,15 +13,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from coach.agenda import (
-    TIMINGS,
-    escape_markdown,
-    first_name_of,
-    shorten,
-    shorten_question,
-    single_line,
-    topic_of,
-)
+from coach.agenda import TIMINGS, escape_markdown, first_name_of, shorten, single_line
+from coach.clauses import fit_phrase, fit_question, topic_of
 from coach.config import PROMPTS_DIR
 from coach.errors import CoachInputError, ConfigError
 from coach.models import Channel, IntroMessage, Tone
@@ -47,7 +40,9 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "takeaway": frozenset({"takeaway"}),
     "referral": frozenset({"referral_name"}),
     "no_referral": frozenset(),
+    "ask_topic": frozenset({"topic"}),
     "subject": frozenset({"minutes", "topic"}),
+    "subject_no_topic": frozenset({"minutes"}),
     "follow_up_subject": frozenset(),
 }
 _CONTACT = re.compile(r"@|https?:|www\.|\d[\d\s().+-]{6,}\d", re.IGNORECASE)
@@ -80,6 +75,7 @@ class Wording(BaseModel):
     intro_context_only: str
     ask_one: str
     ask_two: str
+    ask_topic: str  # when even the shortest whole version of the question does not fit
     why_them: str
     why_role: str
     why_generic: str
@@ -103,13 +99,20 @@ class ToneWording(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     subject: str
+    subject_no_topic: str
     follow_up_subject: str
     full: Wording
     brief: Wording
 
     @model_validator(mode="after")
     def _placeholders(self) -> ToneWording:
-        _check_placeholders({"subject": self.subject, "follow_up_subject": self.follow_up_subject})
+        _check_placeholders(
+            {
+                "subject": self.subject,
+                "subject_no_topic": self.subject_no_topic,
+                "follow_up_subject": self.follow_up_subject,
+            }
+        )
         return self
 
 
@@ -194,9 +197,13 @@ def draft_intro(
     requester_context: str = "",
     evidence: Sequence[FieldEvidence] = (),
     minutes: int = 20,
+    topic: str = "",
     templates: IntroTemplates | None = None,
 ) -> IntroMessage:
-    """A short, specific, easy-to-decline ask for one expert, grounded only in their profile."""
+    """A short, specific, easy-to-decline ask for one expert, grounded only in their profile.
+
+    Questions are quoted whole or shortened at a clause or phrase boundary, never cut mid-sentence; when
+    even that does not fit, the message names the question's topic instead of quoting it."""
     cleaned = [single_line(q) for q in questions if single_line(q)]
     if not cleaned:
         raise CoachInputError("An intro needs at least one question: say what you want to ask.")
@@ -209,24 +216,47 @@ def draft_intro(
     context = shorten(requester_context, _CAPS["requester_context"]).rstrip(".")
     why = _why(words, expert, cleaned, evidence)
     first_name = _first_name(expert)
+    topic = single_line(topic) or topic_of(cleaned[0])
+    subject = _subject(templates.tones[tone], minutes, topic) if style.subject else ""
     for level in _LADDER:
         count = min(level.questions, style.max_questions, len(cleaned))
-        paragraphs = [
-            " ".join(filter(None, [_intro(words, name, context, level.intro), _ASK])),
-            why if level.why else "",
-            f"{words.time_ask.format(minutes=minutes)} {words.easy_out}",
-        ]
-        frame = _layout(style, words, first_name, paragraphs, name)
+        frame = _frame(style, words, first_name, name, context, why, minutes, level)
         ask = words.ask_one if count == 1 else words.ask_two
         spare = style.max_chars - (len(frame) - len(_ASK)) - len(ask.format(q1="", q2=""))
         per_question = min(style.question_chars, spare // count)
         if per_question < level.min_question_chars:
             continue
-        q1, q2 = (shorten_question(q, per_question) for q in [*cleaned[:count], ""][:2])
+        quoted = [fit_question(q, per_question) for q in cleaned[:count]]
+        if not all(quoted):
+            continue
+        q1, q2 = [*quoted, ""][:2]
         text = frame.replace(_ASK, ask.format(q1=q1, q2=q2))
-        subject = _subject(templates.tones[tone].subject, minutes, cleaned[0]) if style.subject else ""
+        return IntroMessage(expert_id=expert.id, channel=channel, tone=tone, subject=subject, text=text)
+    last = _frame(style, words, first_name, name, context, why, minutes, _LADDER[-1])
+    room = style.max_chars - (len(last) - len(_ASK)) - len(words.ask_topic.format(topic=""))
+    about = fit_phrase(topic, room) if topic else ""
+    if about:
+        text = last.replace(_ASK, words.ask_topic.format(topic=about))
         return IntroMessage(expert_id=expert.id, channel=channel, tone=tone, subject=subject, text=text)
     raise CoachInputError(f"The {channel.value} message cannot fit {style.max_chars} characters.")
+
+
+def _frame(
+    style: ChannelStyle,
+    words: Wording,
+    first_name: str,
+    name: str,
+    context: str,
+    why: str,
+    minutes: int,
+    level: _Level,
+) -> str:
+    paragraphs = [
+        " ".join(filter(None, [_intro(words, name, context, level.intro), _ASK])),
+        why if level.why else "",
+        f"{words.time_ask.format(minutes=minutes)} {words.easy_out}",
+    ]
+    return _layout(style, words, first_name, paragraphs, name)
 
 
 def follow_up_message(
@@ -284,30 +314,64 @@ def _intro(words: Wording, name: str, context: str, mode: str) -> str:
     return words.intro_named.format(who=f"{name}{joiner}{context}")
 
 
-def _subject(template: str, minutes: int, question: str) -> str:
-    room = SUBJECT_CHARS - len(template.format(minutes=minutes, topic=""))
-    return template.format(minutes=minutes, topic=topic_of(question, limit=max(room, 10)))
+def _subject(wording: ToneWording, minutes: int, topic: str) -> str:
+    """ "20 minutes on data engineering?": the topic whole, or a shorter whole phrase of it, or no topic."""
+    room = SUBJECT_CHARS - len(wording.subject.format(minutes=minutes, topic=""))
+    fitted = fit_phrase(topic, room) if topic else ""
+    if fitted:
+        return wording.subject.format(minutes=minutes, topic=fitted)
+    return wording.subject_no_topic.format(minutes=minutes)
+
+
+def why_them(expert: ExpertProfile, questions: Sequence[str], evidence: Sequence[FieldEvidence] = ()) -> str:
+    """Why this person, in a few words for an agenda ("their work on title P&L models"); "" if nothing fits."""
+    kind, phrase = _grounding(expert, [single_line(q) for q in questions], evidence)
+    return {"work": f"their work on {phrase}", "role": f"their role as {phrase}"}.get(kind, "")
 
 
 def _why(
     words: Wording, expert: ExpertProfile, questions: list[str], evidence: Sequence[FieldEvidence]
 ) -> str:
     """Why this person, from evidence phrases or the profile item nearest the questions; never invented."""
-    phrases = _evidence_phrases(expert, evidence)
+    kind, phrase = _grounding(expert, questions, evidence)
+    if kind == "work":
+        return words.why_them.format(grounding=phrase)
+    if kind == "role":
+        return words.why_role.format(title=phrase)
+    return words.why_generic
+
+
+def _grounding(
+    expert: ExpertProfile, questions: list[str], evidence: Sequence[FieldEvidence]
+) -> tuple[str, str]:
+    """("work", "title P&L models and advance modelling"), ("role", "Finance Partner") or ("", "")."""
+    phrases = [p for p in _evidence_phrases(expert, evidence) if _reads_as_work(p)]
     if phrases:
-        return words.why_them.format(grounding=" and ".join(phrases[:2]))
+        return "work", " and ".join(phrases[:2])
     wanted = _stems(" ".join(questions))
     title = shorten(expert.title, _CAPS["title"]) if _usable(expert.title) else ""
-    items = [single_line(i) for i in expert.expertise if _usable(i) and len(i) <= _CAPS["grounding"]]
+    items = [
+        single_line(i)
+        for i in expert.expertise
+        if _usable(i) and len(i) <= _CAPS["grounding"] and _reads_as_work(single_line(i))
+    ]
     best = max(items, key=lambda item: len(_stems(item) & wanted), default="")
     best_overlap = len(_stems(best) & wanted) if best else 0
     if title and len(_stems(title) & wanted) > best_overlap:
-        return words.why_role.format(title=title)
+        return "role", title
     if best_overlap:
-        return words.why_them.format(grounding=best)
+        return "work", best
     if title:
-        return words.why_role.format(title=title)
-    return words.why_them.format(grounding=best) if best else words.why_generic
+        return "role", title
+    return ("work", best) if best else ("", "")
+
+
+def _reads_as_work(phrase: str) -> bool:
+    """Whether "your work on {phrase}" reads well: not a job title ("first-time manager"), no seams."""
+    from coach.offline.steps import default_coach  # the coach's word lists; imported late to avoid a cycle
+
+    seams = default_coach().writer.seams
+    return not seams.prose(f"Your work on {phrase} made me think of you.")
 
 
 def _evidence_phrases(expert: ExpertProfile, evidence: Sequence[FieldEvidence]) -> list[str]:
@@ -318,7 +382,8 @@ def _evidence_phrases(expert: ExpertProfile, evidence: Sequence[FieldEvidence]) 
     for item in (ev for ev in evidence if ev.field == "expertise"):
         for phrase in (single_line(p) for p in item.phrases):
             whole_words = re.search(rf"(?<!\w){re.escape(phrase.lower())}(?!\w)", known)
-            fresh = phrase.lower() not in {p.lower() for p in phrases}
+            # "rights" next to "rights and licensing" says the same twice
+            fresh = not any(phrase.lower() in p.lower() or p.lower() in phrase.lower() for p in phrases)
             if whole_words and fresh and len(phrase) <= _CAPS["grounding"] and _usable(phrase):
                 phrases.append(phrase)
     return phrases

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 
 from coach.offline.bank import QuestionBank
-from coach.offline.phrases import Phrasebook
+from coach.offline.phrases import Phrasebook, display_case
+from coach.offline.vocabulary import Vocabulary
 
 # A phrase matches as whole words; a hyphen and a space are interchangeable.
 _LEFT, _RIGHT = r"(?<![\w-])", r"(?![\w-])"
@@ -40,10 +41,12 @@ class Lexicon:
 
     def __init__(self, bank: QuestionBank) -> None:
         self.acronyms = bank.acronyms
-        self.phrases = Phrasebook(bank.words)
+        self.role_nouns = bank.words.role_nouns
+        self.kinds = {name: domain.kind for name, domain in bank.domains.items()}
         self._domain_of: dict[str, str] = {}
         self._weak_of: dict[str, str] = {}
         self._role_of: dict[str, str] = {}
+        self._thing_of: dict[str, str] = {}
         for domain in bank.domains.values():
             for alias in [domain.name, *domain.aliases]:
                 self._domain_of.setdefault(phrase_key(alias), domain.name)
@@ -51,16 +54,33 @@ class Lexicon:
                 self._weak_of.setdefault(phrase_key(alias), domain.name)
             for alias in domain.role_aliases:
                 self._role_of.setdefault(phrase_key(alias), domain.name)
-        self._domains = _alternation(list(self._domain_of))
+            for alias in domain.thing_aliases:
+                self._thing_of.setdefault(phrase_key(alias), domain.name)
+        self._domains = _alternation([*self._domain_of, *self._thing_of])
         self._weak = _alternation(list(self._weak_of))
         self._roles = _alternation([*self._role_of, *self._domain_of])
+        facets = bank.bank.facets.values()
         self._cues = {
             name: _alternation(facet.cues) for name, facet in bank.bank.facets.items() if facet.cues
         }
+        self._any_cue = _alternation([cue for facet in facets for cue in facet.cues])
+        known = [*self._domain_of, *self._weak_of, *self._role_of, *self._thing_of, *self.role_nouns]
+        known += [cue for facet in facets for cue in facet.cues]
+        known += [*bank.words.spelling.values(), *bank.words.fuzzy_words, *self.acronyms]
+        self._casing = {
+            w.lower(): w for d in bank.domains.values() for w in d.name.split() if not w.islower()
+        }
+        self.field_words = frozenset(
+            w for key, name in self._domain_of.items() if self.kinds[name] != "skill" for w in key.split()
+        )
+        self.vocabulary = Vocabulary(w for phrase in known for w in re.findall(r"[a-z][a-z'-]*", phrase))
+        self.phrases = Phrasebook(bank.words, self.vocabulary.fix)
 
     def domain_hits(self, text: str, *, weak: bool = False) -> list[Hit]:
         """Known domain phrases in `text`, left to right; of overlapping ones the longest wins."""
-        pattern, names = (self._weak, self._weak_of) if weak else (self._domains, self._domain_of)
+        pattern, names = (
+            (self._weak, self._weak_of) if weak else (self._domains, self._domain_of | self._thing_of)
+        )
         candidates: list[Hit] = []
         for word in re.finditer(r"[\w&]+", text):
             match = pattern.match(text, word.start())
@@ -76,6 +96,21 @@ class Lexicon:
         """The first domain alias in `text`, else the first everyday word for one ("books" -> publishing)."""
         hits = self.domain_hits(text) or self.domain_hits(text, weak=True)
         return hits[0] if hits else None
+
+    def is_thing(self, hit: Hit, text: str) -> bool:
+        """Whether a hit names one thing of its domain ("our data warehouse"), not the domain itself."""
+        return phrase_key(text[hit.start : hit.end]) in self._thing_of
+
+    def is_weak(self, phrase: str) -> bool:
+        return phrase_key(phrase) in self._weak_of
+
+    def names_domain(self, phrase: str) -> str | None:
+        """The domain a whole phrase is a name or alias of ("ux research" -> UX design), else None."""
+        return self._domain_of.get(phrase_key(phrase))
+
+    def without_cues(self, text: str) -> str:
+        """`text` with every facet cue blanked ("the money side" -> "the   side")."""
+        return self._any_cue.sub(" ", text)
 
     def role_domain(self, role: str) -> str | None:
         """The domain a role phrase belongs to, by its last known word: "nurse manager" -> people management."""
@@ -96,5 +131,7 @@ class Lexicon:
         return [name for _, name in sorted(found)]
 
     def display(self, phrase: str) -> str:
-        """A user's phrase for display: known acronyms in capitals ("ai tools" -> "AI tools")."""
-        return " ".join(word.upper() if word in self.acronyms else word for word in phrase.split())
+        """A user's phrase for display: known acronyms in capitals ("ai tools" -> "AI tools"), names as the
+        lexicon spells them ("excel pivot tables" -> "Excel pivot tables"), shouting and mIxEd case lowered."""
+        shown = display_case(phrase, self.acronyms)
+        return " ".join(self._casing.get(word.lower(), word) for word in shown.split())

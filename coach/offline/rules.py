@@ -154,6 +154,18 @@ GOAL_RULES = [
         "move into", re.compile(rf"{_SELF}(?:become|becoming)\s+(?:a\s+|an\s+)?{TARGET}"), names_role=True
     ),
     GoalRule("move into", re.compile(rf"{_SELF}(?:be|being)\s+(?:a|an)\s+{TARGET}"), names_role=True),
+    # "future CFO", "aspiring data scientist": the role someone is heading for
+    GoalRule(
+        "move into",
+        re.compile(rf"\b(?:future|aspiring|would-be|wannabe|budding)\s+{TARGET}"),
+        names_role=True,
+    ),
+    # "from IC to manager": a move said without a verb
+    GoalRule(
+        "move into",
+        re.compile(rf"^\s*(?:a\s+|an\s+)?from\s+(?P<from>[^.!?;]+?)\s+(?:in)?to\s+(?:a\s+|an\s+)?{TARGET}"),
+        names_role=True,
+    ),
     GoalRule("get better at", re.compile(rf"\b{_IMPROVE}\s+{TARGET}")),
     GoalRule("start doing", re.compile(rf"{_SELF}{_START}{_START_HOW}{TARGET}")),
     GoalRule("start doing", re.compile(rf"\bnew\s+to\s+{TARGET}")),
@@ -163,6 +175,53 @@ GOAL_RULES = [
     GoalRule(None, re.compile(rf"\b{_ASK}\s+(?:me\s+)?{_ABOUT}\s+{TARGET}")),
     GoalRule(None, re.compile(r"(?P<t>(?:[\w&/'-]+\s+){1,3}?)(?:mentor|mentorship|coach|expert)s?\b")),
 ]
+# A leading job noun before a move ("teacher moving into L&D"): checked against the role nouns.
+LEADING_ROLE = re.compile(
+    r"^(?:i'm\s+|i am\s+)?(?:a\s+|an\s+)?(?P<r>[a-z][a-z&-]*(?:\s+[a-z][a-z&-]*){0,2}?)\s+"
+    r"(?=(?:moving|switching|looking|wanting|hoping|trying|thinking|transitioning|pivoting|here)\b)"
+)
+# Answers that say "I don't know" name no subject ("not sure", "whatever you think", "idk").
+UNSURE = re.compile(
+    r"\b(?:not sure|unsure|no idea|don'?t know|dunno|idk|whatever|no preference|up to you|"
+    r"you (?:choose|decide|pick)|any ?thing|no clue|nothing)\b"
+)
+# Words that make a phrase a sentence, not a subject ("publishing biz how does it make money").
+NOT_IN_A_SUBJECT = frozenset(
+    [
+        "how",
+        "what",
+        "why",
+        "when",
+        "where",
+        "which",
+        "who",
+        "is",
+        "are",
+        "does",
+        "do",
+        "did",
+        "can",
+        "could",
+        "should",
+        "would",
+        "will",
+        "it",
+        "i",
+        "you",
+        "we",
+        "they",
+        "me",
+        "want",
+        "need",
+        "like",
+        "help",
+        "please",
+        "mentor",
+        "mentors",
+        "mentoring",
+        "mentorship",
+    ]
+)
 # "I don't know how to give feedback" is a wish to learn it.
 NOT_KNOWING_HOW = re.compile(r"\b(?:don't know|do not know|dont know|not sure|no idea|unsure) how\b")
 # "know what I want" names no goal.

@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from coach.clauses import is_direct_question
+
 RULES = (
     "role_after_preposition",
     "leading_fragment",
@@ -35,24 +37,70 @@ NEAR_DUPLICATE = 0.6  # share of content words (beyond the subject's) two questi
 NEAR_SAME_TEXT = 0.85  # character similarity above which two questions read as the same
 
 _WORD = re.compile(r"[A-Za-z0-9][\w&'’-]*")
-_AUX = frozenset(
-    "do does did is are was were can could should would will have has had may might must am shall".split()
-)
-_OPENERS = frozenset({"what", "which", "how", "why", "who", "whom", "whose", "when", "where", *_AUX})
-# Sentences may open with a clause ("If you were starting today, what would ...?").
-_CLAUSE_OPENERS = frozenset({"if", "when", "once", "before", "after", "as", "looking", "thinking", "since"})
-_HOW_WORDS = frozenset({"much", "many", "long", "often", "far", "well", "soon", "big", "quickly", "exactly"})
-_EMBEDDED_AFTER_WH = frozenset(
-    "it the a an our my your their this that these those we you they i he she its to".split()
-)
 # A sentence never ends on these; a stranded preposition ("need to know about?") is fine English.
-_DANGLING = frozenset("the a an and or but your my our their its than which whose".split())
-_FUNCTION = frozenset(
-    "a an and are as at be by can could did do does for from has have how i if in into is it its my of on "
-    "or our should so than that the their them they this to was we what when where which who why will with "
-    "would you your".split()
+_DANGLING = frozenset(
+    ["the", "a", "an", "and", "or", "but", "your", "my", "our", "their", "its", "than", "which", "whose"]
 )
-_LEADING_PP = re.compile(r"^(?:in|for|about|on|within|regarding|re|as for)\s+[^,?]{1,60},\s+\S", re.IGNORECASE)
+_FUNCTION = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "for",
+        "from",
+        "has",
+        "have",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "my",
+        "of",
+        "on",
+        "or",
+        "our",
+        "should",
+        "so",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "they",
+        "this",
+        "to",
+        "was",
+        "we",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+    ]
+)
+_LEADING_PP = re.compile(
+    r"^(?:in|for|about|on|within|regarding|re|as for)\s+[^,?]{1,60},\s+\S", re.IGNORECASE
+)
 _PLACEHOLDER = re.compile(
     r"[{}]|\b(?:None|null|undefined|TODO|TBD|XXX|FIXME|lorem ipsum)\b|\bmy current role\b|<[A-Z_-]+>"
     r"|\bwhat they work on\b",
@@ -68,7 +116,26 @@ _ROLE_BLOCKERS = frozenset({"role", "roles", "team", "teams", "job", "jobs", "po
                             "path", "ladder", "level", "interview", "interviews", "title"})  # fmt: skip
 _ENGLISH_WORDS = frozenset({"it", "us", "cd"})  # acronyms that are also everyday words
 _IDIOM_LINKS = frozenset({"and", "by", "to", "after", "for", "on"})
-_DETERMINERS = frozenset("a an the my your our their his her its this that every each any some".split())
+_DETERMINERS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "my",
+        "your",
+        "our",
+        "their",
+        "his",
+        "her",
+        "its",
+        "this",
+        "that",
+        "every",
+        "each",
+        "any",
+        "some",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -88,32 +155,6 @@ def content_words(text: str) -> list[str]:
     return [w for w in words_of(text) if w not in _FUNCTION and len(w) > 2]
 
 
-def is_direct_question(text: str) -> bool:
-    """Whether `text` reads as a question put to someone ("How does X work?"), not a fragment ("How it works?")."""
-    text = text.strip()
-    if not text.endswith("?") or not text[:1].isupper():
-        return False
-    words = words_of(text)
-    if not words:
-        return False
-    first = words[0].removesuffix("'s")
-    if first in _CLAUSE_OPENERS:  # the question proper follows the opening clause
-        _, _, rest = text.partition(", ")
-        return bool(rest) and is_direct_question(rest[:1].upper() + rest[1:])
-    if first in {"could", "would", "can"} and len(words) > 2 and words[1] == "you":
-        return True
-    if first not in _OPENERS:
-        return False
-    if words[0].endswith("'s"):  # "What's", "How's"
-        return True
-    second = words[1] if len(words) > 1 else ""
-    if first in {"how", "why", "where", "when"}:
-        return second in _AUX or second in _HOW_WORDS or (first == "how" and second == "come")
-    if first in {"what", "which", "who", "whom", "whose"}:
-        return second not in _EMBEDDED_AFTER_WH or second == "you" and len(words) > 2 and words[2] in _AUX
-    return True
-
-
 class SeamChecker:
     """Checks generated text for seams; built with the coach's role nouns and known acronyms."""
 
@@ -121,7 +162,9 @@ class SeamChecker:
         self.role_nouns = frozenset(w.lower() for w in role_nouns)
         self.acronyms = frozenset(a.lower() for a in acronyms)
         self.vague = frozenset(v.lower() for v in vague)
-        self._role_pp = re.compile(r"\b(?:in|into|at|on|about|of)\s+(?P<rest>(?:[\w&'-]+\s*){1,5})", re.IGNORECASE)
+        self._role_pp = re.compile(
+            r"\b(?:in|into|at|on|about|of)\s+(?P<rest>(?:[\w&'-]+\s*){1,5})", re.IGNORECASE
+        )
 
     # One piece of text
 
@@ -224,15 +267,17 @@ class SeamChecker:
                 continue
             for end in range(1, min(len(words), 4) + 1):
                 after = words[end] if end < len(words) else ""
-                if words[end - 1].strip("'") in self.role_nouns and after not in _ROLE_BLOCKERS:
-                    if not after.endswith("'s"):
-                        return " ".join(match.group(0).split()[: end + 1])
+                role = words[end - 1].strip("'") in self.role_nouns
+                if role and after not in _ROLE_BLOCKERS and not after.endswith("'s"):
+                    return " ".join(match.group(0).split()[: end + 1])
         return ""
 
     def _casing(self, text: str) -> str:
         """An acronym typed in lower case ("l&d", "sql") or a sentence that starts in lower case."""
         for word in _WORD.findall(text):
-            if ("&" in word and word.islower()) or (word in self.acronyms - _ENGLISH_WORDS and word.islower()):
+            if ("&" in word and word.islower()) or (
+                word in self.acronyms - _ENGLISH_WORDS and word.islower()
+            ):
                 return word
         return ""
 
@@ -248,7 +293,7 @@ class SeamChecker:
         return ""
 
 
-def _DANGLING_END(text: str) -> bool:  # noqa: N802 - reads as a rule name
+def _DANGLING_END(text: str) -> bool:
     words = words_of(text.rstrip(" ?.!”\"'"))
     return bool(words) and words[-1] in _DANGLING
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from coach.clauses import is_direct_question
 from coach.offline.bank import Goal
-from coach.offline.lexicon import Lexicon
+from coach.offline.lexicon import Hit, Lexicon
 from coach.offline.phrases import CLAUSE_END, as_typed, sentences, tidy_question, with_article
 from coach.offline.rules import (
     BARE_ROLE,
     GOAL_RULES,
+    LEADING_ROLE,
+    NOT_IN_A_SUBJECT,
     NOT_KNOWING_HOW,
     QUESTION_OBJECT,
     QUESTION_START,
@@ -18,11 +21,15 @@ from coach.offline.rules import (
     ROLE_RULES,
     SELF_HELP,
     SELF_QUESTION,
+    UNSURE,
     WH_WORDS,
 )
+from coach.offline.subject import SubjectKind, gerund, kind_of
 
 _MAX_QUESTION_CHARS = 300
 _MAX_FOCUS_CHARS = 200
+_OWNERS = frozenset({"the", "our", "my", "this", "their", "your"})
+MAX_BARE_WORDS = 8  # a wish this short with no goal in it may be just its subject
 
 
 @dataclass(frozen=True)
@@ -32,7 +39,7 @@ class TextReading:
     domain: str = ""
     known_domain: bool = False
     base_domain: str = ""  # the known domain a more specific phrase extends ("hospital administration")
-    topic: bool = False  # the unknown domain was taken from a question ("royalties"), not named as a subject
+    kind: SubjectKind | None = None  # for a subject the lexicon does not know: what it is
     goal: Goal | None = None
     role: str = ""
     background: str = ""  # where the person comes from, for "which skills from {background} carry over"
@@ -61,7 +68,7 @@ class _Subject:
     known: bool = False
     focus: str = ""
     base: str = ""
-    topic: bool = False
+    kind: SubjectKind | None = None
 
 
 def _mask(text: str, spans: list[tuple[int, int]]) -> str:
@@ -89,6 +96,10 @@ def _find_role(text: str, original: str, lexicon: Lexicon) -> tuple[_Role, list[
             if lexicon.is_role(words):
                 span = (match.start(), match.start("r") + len(words))
                 return _Role(words, f"my work as {with_article(words)}"), [span]
+    leading = LEADING_ROLE.match(text)  # "teacher moving into L&D"
+    if leading and leading.group("r").split()[-1] in lexicon.role_nouns:
+        role = as_typed(original, leading.group("r"))
+        return _Role(role, f"my work as {with_article(role)}"), [leading.span("r")]
     return _Role(), []
 
 
@@ -119,8 +130,18 @@ def _user_question(original: str, lexicon: Lexicon) -> str:
         ):
             continue
         question = tidy_question(sentence)
-        if 10 <= len(question) <= _MAX_QUESTION_CHARS:
+        if 10 <= len(question) <= _MAX_QUESTION_CHARS and is_direct_question(question):
             return question
+    return ""
+
+
+def _embedded_question(original: str, lexicon: Lexicon) -> str:
+    """A wish that is a question's clause, not a question ("how our pricing works", "how to negotiate")."""
+    first = next(iter(sentences(original)), "")
+    norm = lexicon.phrases.normalise(first).strip(" ?.!")
+    words = norm.split()
+    if len(words) >= 2 and words[0] in WH_WORDS and not is_direct_question(tidy_question(first)):
+        return norm
     return ""
 
 
@@ -134,32 +155,105 @@ def _tail_subject(question: str, lexicon: Lexicon) -> str:
     return phrase if phrases.names_a_subject(phrase) else ""
 
 
+def _role_subject(phrase: str, lexicon: Lexicon) -> _Subject:
+    """A role the person wants: its domain when the lexicon knows it ("product manager"), else the role."""
+    known = lexicon.role_domain(phrase)
+    if known:
+        return _Subject(known, True)
+    name = phrase.removeprefix("the ").removesuffix(" role")
+    return _Subject(name, kind="role") if name else _Subject()
+
+
+def _thing_phrase(text: str, hit: Hit, lexicon: Lexicon) -> str:
+    """The noun phrase around a thing alias: "who owns the data warehouse roadmap" -> "the data warehouse roadmap"."""
+    words = lexicon.phrases.words
+    before = text[: hit.start].split()
+    owner = before[-1] if before and before[-1] in _OWNERS else ""
+    after: list[str] = []
+    for word in re.findall(r"[\w&'-]+", text[hit.end :])[:2]:
+        if word in words.stopwords or word in words.determiners or word in words.not_subjects:
+            break
+        after.append(word)
+    return " ".join(filter(None, [owner, text[hit.start : hit.end], *after]))
+
+
 def _subject(target: str, goal: Goal | None, names_role: bool, lexicon: Lexicon) -> _Subject:
-    """The subject a goal's target names: a known domain, an embedded question, or the user's own phrase."""
+    """The subject a goal's target names: a known domain, an embedded question, a role, or the user's phrase."""
+    phrases = lexicon.phrases
     cut = CLAUSE_END.search(target)
     clause = target[: cut.start() if cut else len(target)].strip()
     hit = lexicon.first_domain(target)
     if target.split()[0] in WH_WORDS:  # "understand how the business makes money"
-        if hit:
+        if hit and not lexicon.is_thing(hit, target):
             return _Subject(hit.name, True, clause)
-        return _Subject(lexicon.phrases.noun_phrase(clause.split()[1:]), False, clause, topic=True)
-    phrase = lexicon.phrases.clean_phrase(target)
+        rest = clause.split()[1:]
+        if rest[:1] == ["to"] and len(rest) > 1:  # "how to negotiate": a skill, "negotiating"
+            return _Subject(" ".join([gerund(rest[1]), *rest[2:5]]), False, clause, kind="skill")
+        return _Subject(phrases.noun_phrase(rest), False, clause, base=hit.name if hit else "", kind="topic")
+    phrase = phrases.clean_phrase(target)
+    if names_role and phrase and not (hit and lexicon.names_domain(phrase) == hit.name):
+        return _role_subject(phrase, lexicon)
     if hit and hit.start <= len(clause):
-        words = lexicon.phrases.content_words
+        if lexicon.is_thing(hit, target):  # "our data warehouse" is one thing, not data engineering
+            return _Subject(_thing_phrase(target, hit, lexicon), base=hit.name, kind="topic")
+        words = phrases.content_words
         extra = set(words(phrase)) - set(words(target[hit.start : hit.end]))
         if extra and goal == "understand":  # "the public sector procurement process": ask about it as said
             return _Subject(hit.name, True, re.sub(r"^(?:more\s+)?(?:about\s+)?", "", clause))
         if extra and len(extra) <= 2 and len(phrase.split()) <= 4:  # "move into hospital administration"
-            return _Subject(phrase, False, base=hit.name)
+            return _Subject(phrase, False, base=hit.name, kind=_kind(phrase, goal, hit, lexicon))
         return _Subject(hit.name, True)
     if not phrase:
         return _Subject()
-    if names_role:
-        role_domain = lexicon.role_domain(phrase)
-        if role_domain:
-            return _Subject(role_domain, True)
-        return _Subject(phrase if phrase.startswith("the ") else f"the {phrase} role")
-    return _Subject(phrase)
+    return _Subject(phrase, kind=kind_of(phrase, goal, lexicon.role_nouns, lexicon.field_words))
+
+
+def _bare_subject(norm: str, lexicon: Lexicon) -> _Subject:
+    """A wish that is just a subject ("data engineering", "our data warehouse", "tech lead", "GDPR")."""
+    phrases = lexicon.phrases
+    owned = re.match(r"^(?:the|our|my|this)\s+", norm)
+    phrase = phrases.clean_phrase(norm)
+    words = phrase.split()
+    if (
+        not phrase
+        or len(norm.split()) > MAX_BARE_WORDS
+        or any(w in NOT_IN_A_SUBJECT for w in words)
+        or UNSURE.search(phrase)
+        or is_vague(phrase, lexicon)
+        or not lexicon.vocabulary.reads_as_english(phrase)
+    ):
+        return _Subject()
+    known = lexicon.names_domain(phrase)
+    if known:
+        return _Subject(known, True)
+    hit = lexicon.first_domain(phrase)
+    if hit and lexicon.is_thing(hit, phrase):
+        return _Subject(
+            _thing_phrase(norm, lexicon.first_domain(norm) or hit, lexicon), base=hit.name, kind="topic"
+        )
+    kind = _kind(phrase, None, hit, lexicon)
+    if kind == "role":
+        return _role_subject(phrase, lexicon)
+    if owned and kind == "topic":  # "the new CRM migration": the person's own words, article and all
+        phrase = (
+            f"{owned.group().strip()} {phrase}" if not phrase.startswith(owned.group().strip()) else phrase
+        )
+    return _Subject(phrase, base=hit.name if hit else "", kind=kind)
+
+
+def _kind(phrase: str, goal: Goal | None, base: Hit | None, lexicon: Lexicon) -> SubjectKind:
+    """What an unknown phrase is; a phrase extending a skill ("Excel pivot tables") is a skill too."""
+    kind = kind_of(phrase, goal, lexicon.role_nouns, lexicon.field_words)
+    if base and lexicon.kinds[base.name] == "skill" and kind == "topic" and phrase.split()[0] not in _OWNERS:
+        return "skill"
+    return kind
+
+
+def is_vague(phrase: str, lexicon: Lexicon) -> bool:
+    """Whether a phrase names nothing to learn about ("anything really", "career advice", "my skills")."""
+    words = lexicon.phrases.words
+    content = lexicon.phrases.content_words(phrase)
+    return phrase in words.vague or not content or all(w in words.vague for w in content)
 
 
 def read_text(text: str, lexicon: Lexicon) -> TextReading:
@@ -169,37 +263,57 @@ def read_text(text: str, lexicon: Lexicon) -> TextReading:
     role, role_spans = _find_role(norm, text, lexicon)
     rest = _mask(norm, role_spans)
     found = _find_goal(rest, [(hit.start, hit.end) for hit in lexicon.domain_hits(rest)])
+    question = _user_question(text, lexicon)
+    embedded = "" if found.goal or question else _embedded_question(text, lexicon)
+    if embedded:  # "how our pricing works": a wish to understand it
+        found = _Goal("understand", embedded)
     goal = found.goal
     if found.origin:  # "move from support into product management": support is where they come from
         origin = as_typed(text, phrases.clean_phrase(found.origin) or found.origin)
-        role = _Role(role.role or origin, origin)
+        place = (
+            f"my work as {with_article(origin)}"
+            if origin.split()[-1].lower() in lexicon.role_nouns
+            else origin
+        )
+        role = _Role(role.role or origin, place)
         at = rest.find(found.origin)
         rest = _mask(rest, [(at, at + len(found.origin))]) if at >= 0 else rest
     subject = _subject(found.target, goal, found.names_role, lexicon) if found.target else _Subject()
-    domain, known, topic = subject.domain, subject.known, subject.topic
+    if not subject.domain and not goal and not question and not role.role:
+        subject = _bare_subject(rest.strip(" .!?"), lexicon)
+    domain, known = subject.domain, subject.known
     role_domain = lexicon.role_domain(role.role) if role.role else None
     if not domain and role_domain:  # "I'm a new manager, help": their own field, to get better at
         domain, known, goal = role_domain, True, goal or "get better at"
+    kind = subject.kind
     if not domain:
         hit = lexicon.first_domain(rest)
-        domain, known = (hit.name, True) if hit else ("", False)
-    question = _user_question(text, lexicon)
+        if hit and lexicon.is_thing(hit, rest):
+            domain, kind, subject = _thing_phrase(rest, hit, lexicon), "topic", _Subject(base=hit.name)
+        else:
+            domain, known = (hit.name, True) if hit else ("", False)
     if question and not domain:
-        domain, topic = _tail_subject(question, lexicon), True
+        domain, kind = _tail_subject(question, lexicon), "topic"
+    if not known and domain:
+        shown = lexicon.display(as_typed(text, domain))
+        domain = f"the {shown} role" if kind == "role" else shown
+    # The subject's own name is no facet cue ("the finance team" is not a question about money), but the
+    # rest of an alias is ("giving feedback" is about feedback).
+    name_words = set(phrases.content_words(domain)) if known else set()
+    named = [
+        (h.start, h.end) for h in lexicon.domain_hits(rest) if set(rest[h.start : h.end].split()) & name_words
+    ]
+    if kind == "role":  # "tech lead" is not a cue for leading people
+        named.append((0, len(rest)))
     return TextReading(
-        domain=domain if known else lexicon.display(domain),
+        domain=domain,
         known_domain=known,
         base_domain=subject.base,
-        topic=topic and bool(domain) and not known,
+        kind=kind if domain and not known else None,
         goal=goal,
         role=role.role,
         background=role.background,
-        # The subject's own name is no facet cue: "the finance team" is not a question about money.
-        facets=tuple(
-            lexicon.facets_in(
-                _mask(rest, [(h.start, h.end) for h in lexicon.domain_hits(rest) if h.name == domain])
-            )
-        ),
+        facets=tuple(lexicon.facets_in(_mask(rest, named))),
         question=question,
         focus=as_typed(text, subject.focus) if 0 < len(subject.focus) <= _MAX_FOCUS_CHARS else "",
     )
