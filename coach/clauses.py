@@ -152,14 +152,56 @@ def _words(text: str) -> list[str]:
 
 
 _QUESTION_AUX = frozenset(
-    ["do", "does", "did", "is", "are", "was", "were", "can", "could", "should", "would", "will", "have", "has", "had", "may", "might", "must", "am", "shall"]
+    [
+        "do",
+        "does",
+        "did",
+        "is",
+        "are",
+        "was",
+        "were",
+        "can",
+        "could",
+        "should",
+        "would",
+        "will",
+        "have",
+        "has",
+        "had",
+        "may",
+        "might",
+        "must",
+        "am",
+        "shall",
+    ]
 )
 _OPENERS = frozenset({"what", "which", "how", "why", "who", "whom", "whose", "when", "where", *_QUESTION_AUX})
 # A question may open with a clause ("If you were starting today, what would ...?").
 _CLAUSE_OPENERS = frozenset({"if", "when", "once", "before", "after", "as", "looking", "thinking", "since"})
 _HOW_WORDS = frozenset({"much", "many", "long", "often", "far", "well", "soon", "big", "quickly", "exactly"})
 _EMBEDDED_AFTER_WH = frozenset(
-    ["it", "the", "a", "an", "our", "my", "your", "their", "this", "that", "these", "those", "we", "you", "they", "i", "he", "she", "its", "to"]
+    [
+        "it",
+        "the",
+        "a",
+        "an",
+        "our",
+        "my",
+        "your",
+        "their",
+        "this",
+        "that",
+        "these",
+        "those",
+        "we",
+        "you",
+        "they",
+        "i",
+        "he",
+        "she",
+        "its",
+        "to",
+    ]
 )
 
 
@@ -168,6 +210,9 @@ def is_direct_question(text: str) -> bool:
     text = text.strip()
     if not text.endswith("?") or not text[:1].isupper():
         return False
+    context, _, last = text.rpartition(" - ")  # "I'm editing a memoir - are we allowed to print it?"
+    if context and last[:1].islower() and is_direct_question(last[:1].upper() + last[1:]):
+        return True
     words = _words(text)
     if not words:
         return False

@@ -218,27 +218,58 @@ def draft_intro(
     first_name = _first_name(expert)
     topic = single_line(topic) or topic_of(cleaned[0])
     subject = _subject(templates.tones[tone], minutes, topic) if style.subject else ""
-    for level in _LADDER:
-        count = min(level.questions, style.max_questions, len(cleaned))
-        frame = _frame(style, words, first_name, name, context, why, minutes, level)
-        ask = words.ask_one if count == 1 else words.ask_two
-        spare = style.max_chars - (len(frame) - len(_ASK)) - len(ask.format(q1="", q2=""))
-        per_question = min(style.question_chars, spare // count)
-        if per_question < level.min_question_chars:
-            continue
-        quoted = [fit_question(q, per_question) for q in cleaned[:count]]
-        if not all(quoted):
-            continue
-        q1, q2 = [*quoted, ""][:2]
-        text = frame.replace(_ASK, ask.format(q1=q1, q2=q2))
+    specific = topic_of(cleaned[0]) or topic  # "financial metrics" says more than "traditional publishing"
+
+    def message(text: str) -> IntroMessage:
         return IntroMessage(expert_id=expert.id, channel=channel, tone=tone, subject=subject, text=text)
-    last = _frame(style, words, first_name, name, context, why, minutes, _LADDER[-1])
-    room = style.max_chars - (len(last) - len(_ASK)) - len(words.ask_topic.format(topic=""))
-    about = fit_phrase(topic, room) if topic else ""
-    if about:
-        text = last.replace(_ASK, words.ask_topic.format(topic=about))
-        return IntroMessage(expert_id=expert.id, channel=channel, tone=tone, subject=subject, text=text)
+
+    # Whole questions first (dropping who I am before why them); then, keeping why them, the question's topic;
+    # then without why them; a word-boundary cut only when nothing whole fits at all.
+    with_why = [level for level in _LADDER if level.why]
+    without_why = [level for level in _LADDER if not level.why]
+    for levels, quote in ((with_why, True), (with_why, False), (without_why, True), (without_why, False)):
+        for level in levels:
+            frame = _frame(style, words, first_name, name, context, why, minutes, level)
+            text = (
+                _quote(frame, words, style, cleaned, level)
+                if quote
+                else _name_topic(frame, words, style, specific)
+            )
+            if text:
+                return message(text)
+    frame = _frame(style, words, first_name, name, context, why, minutes, _LADDER[-1])
+    room = style.max_chars - (len(frame) - len(_ASK)) - len(words.ask_one.format(q1=""))
+    if room >= 20:
+        return message(frame.replace(_ASK, words.ask_one.format(q1=_cut(cleaned[0], room))))
     raise CoachInputError(f"The {channel.value} message cannot fit {style.max_chars} characters.")
+
+
+def _quote(frame: str, words: Wording, style: ChannelStyle, questions: list[str], level: _Level) -> str:
+    """The message with one or two questions quoted whole (or shortened at a clause), or "" if they don't fit."""
+    count = min(level.questions, style.max_questions, len(questions))
+    ask = words.ask_one if count == 1 else words.ask_two
+    spare = style.max_chars - (len(frame) - len(_ASK)) - len(ask.format(q1="", q2=""))
+    per_question = min(style.question_chars, spare // count)
+    if per_question < level.min_question_chars:
+        return ""
+    quoted = [fit_question(q, per_question) for q in questions[:count]]
+    if not all(quoted):
+        return ""
+    q1, q2 = [*quoted, ""][:2]
+    return frame.replace(_ASK, ask.format(q1=q1, q2=q2))
+
+
+def _name_topic(frame: str, words: Wording, style: ChannelStyle, topic: str) -> str:
+    """The message naming the question's topic instead of quoting it, or "" if there is none that fits."""
+    room = style.max_chars - (len(frame) - len(_ASK)) - len(words.ask_topic.format(topic=""))
+    about = fit_phrase(topic, room) if topic else ""
+    return frame.replace(_ASK, words.ask_topic.format(topic=about)) if about else ""
+
+
+def _cut(question: str, limit: int) -> str:
+    """The last resort for a question with no clause or phrase that fits: cut at a word, marked with "…"."""
+    mark = "?" if question.endswith("?") else ""
+    return shorten(question.rstrip("?"), limit - len(mark)) + mark
 
 
 def _frame(
