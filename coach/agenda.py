@@ -108,10 +108,11 @@ def _opening(name: str, about_me: str, why_them: str, first_name: str) -> str:
     if name:
         who = f"I'm {name}; {about_me}" if about_me else f"I'm {name}"
     why = f"Why {first_name}: {why_them}" if why_them else ""
+    who = who if who.endswith(("?", "!")) else f"{who}." if who else ""
     if who and why:
-        return f"{who}. {why}."
+        return f"{who} {why}."
     if who:
-        return f"{who}. Say why you chose {first_name} for this question."
+        return f"{who} Say why you chose {first_name} for this question."
     if why:
         return f"Say in a sentence who you are and what you are working on. {why}."
     return f"Say in a sentence who you are, what you are working on, and why you chose {first_name}."

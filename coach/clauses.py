@@ -11,7 +11,8 @@ import re
 _CLAUSE_BREAK = re.compile(r"\s*(?:[:;]|,\s|\s[-–—]\s)\s*")
 # A trailing phrase that can go without breaking the sentence ("... in data engineering", "... for a beginner").
 _TRAILING_PHRASE = re.compile(
-    r"\s(?:in|for|about|at|with|on|during|within|without|across|as|when|while|this|each|every)\s[^,;:?]*$",
+    r"^(?P<keep>.*\S)\s(?:in|for|about|at|with|on|during|within|without|across|as|when|while|this|each|every)"
+    r"\s[^,;:?]*$",
     re.IGNORECASE,
 )
 _NEVER_LAST = frozenset(
@@ -256,8 +257,8 @@ def fit_question(question: str, limit: int) -> str:
     for clause in clauses:
         while clause:
             candidates.add(clause.rstrip(" ,"))
-            shorter = _TRAILING_PHRASE.sub("", clause)
-            clause = "" if shorter == clause else shorter
+            match = _TRAILING_PHRASE.match(clause)
+            clause = match.group("keep") if match else ""
     direct = is_direct_question(question)
     fitting = [
         c
@@ -274,8 +275,8 @@ def fit_phrase(phrase: str, limit: int) -> str:
     """A noun phrase within `limit` characters, dropping trailing phrases whole; "" when none fits."""
     phrase = single_line(phrase)
     while phrase and len(phrase) > limit:
-        shorter = _TRAILING_PHRASE.sub("", phrase)
-        phrase = "" if shorter == phrase else shorter
+        match = _TRAILING_PHRASE.match(phrase)
+        phrase = match.group("keep") if match else ""
     return phrase if phrase and (len(_words(phrase)) < 2 or is_whole(phrase)) else ""
 
 
@@ -291,13 +292,19 @@ def topic_of(question: str, limit: int = 60) -> str:
     walk = _WALK_THROUGH.match(clause)
     if walk:
         candidates.append(walk.group("x"))
+    asked: list[str] = []
     if words[0].lower() in {"which", "what"}:
         aux = next((i for i, word in enumerate(words) if word.lower() in _AUX), None)
         if aux is not None and 1 < aux <= 5:
-            candidates.append(" ".join(words[1:aux]))
+            asked = words[1:aux]
     tail = _TAIL_OBJECT.search(clause)
+    # "Which financial metrics ...": the thing asked about; a lone "paths" or "steps" says less than the tail
+    if len(asked) > 1:
+        candidates.append(" ".join(asked))
     if tail:
         candidates.append(tail.group("x"))
+    if len(asked) == 1:
+        candidates.append(asked[0])
     for candidate in candidates:
         topic = fit_phrase(candidate, limit)
         first = _words(topic)[:1]

@@ -70,8 +70,9 @@ class Lexicon:
         self._casing = {
             w.lower(): w for d in bank.domains.values() for w in d.name.split() if not w.islower()
         }
+        # the head nouns of fields ("marketing", "engineering"): a phrase led by one is no gerund skill
         self.field_words = frozenset(
-            w for key, name in self._domain_of.items() if self.kinds[name] != "skill" for w in key.split()
+            key.split()[-1] for key, name in self._domain_of.items() if self.kinds[name] != "skill"
         )
         self.vocabulary = Vocabulary(w for phrase in known for w in re.findall(r"[a-z][a-z'-]*", phrase))
         self.phrases = Phrasebook(bank.words, self.vocabulary.fix)

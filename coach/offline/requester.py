@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 
-from coach.offline.bank import BankFile, Domain
+from coach.offline.bank import BankFile, Domain, Goal
 from coach.offline.phrases import with_article
 from coach.offline.subject import role_name
 from coach.offline.wish import TextReading
 
-_DEFAULT_GOAL = {"skill": "get better at", "role": "move into"}
+_DEFAULT_GOAL: dict[str, Goal] = {"skill": "get better at", "role": "move into"}
 
 
 def introduction(reading: TextReading, domain: Domain, bank: BankFile) -> str:
@@ -49,7 +49,7 @@ def _who(reading: TextReading) -> str:
 
 
 def _want(reading: TextReading, domain: Domain, bank: BankFile) -> str:
-    goal = reading.goal or _DEFAULT_GOAL.get(domain.kind, "understand")
+    goal: Goal = reading.goal or _DEFAULT_GOAL.get(domain.kind, "understand")
     if reading.question and not reading.domain:  # only a question of their own, no subject named
         indirect = indirect_question(reading.question)
         if indirect:

@@ -187,45 +187,20 @@ UNSURE = re.compile(
 )
 # Words that make a phrase a sentence, not a subject ("publishing biz how does it make money").
 NOT_IN_A_SUBJECT = frozenset(
-    [
-        "how",
-        "what",
-        "why",
-        "when",
-        "where",
-        "which",
-        "who",
-        "is",
-        "are",
-        "does",
-        "do",
-        "did",
-        "can",
-        "could",
-        "should",
-        "would",
-        "will",
-        "it",
-        "i",
-        "you",
-        "we",
-        "they",
-        "me",
-        "want",
-        "need",
-        "like",
-        "help",
-        "please",
-        "mentor",
-        "mentors",
-        "mentoring",
-        "mentorship",
-    ]
-)
+    {"how", "what", "why", "when", "where", "which", "who", "is", "are", "does", "do", "did", "can", "could",
+     "should", "would", "will", "it", "i", "you", "we", "they", "me", "want", "need", "like", "help", "please",
+     "mentor", "mentors", "mentorship"}
+)  # fmt: skip
 # "I don't know how to give feedback" is a wish to learn it.
 NOT_KNOWING_HOW = re.compile(r"\b(?:don't know|do not know|dont know|not sure|no idea|unsure) how\b")
-# "know what I want" names no goal.
-SELF_QUESTION = re.compile(r"(?:what|how|where|who|which)\s+i\b")
+# "know what I want", "know what to learn" name no goal.
+SELF_QUESTION = re.compile(
+    r"(?:what|how|where|who|which)\s+i\b|(?:what|where|which)\s+to\s+(?:learn|start|do|ask|study|focus|pick|choose)\b"
+)
+# "I'm in HR": where the person works, if the lexicon knows the place (checked in the reader).
+I_AM_IN = re.compile(
+    r"\bi(?:'m| am)\s+(?:currently\s+|now\s+|still\s+)?in\s+(?:the\s+)?(?P<r>[a-z&][\w&/-]*(?:\s+[a-z&][\w&/-]*)?)"
+)
 
 WH_WORDS = frozenset({"how", "what", "why", "when", "where", "which", "who", "whom", "whose"})
 QUESTION_START = re.compile(

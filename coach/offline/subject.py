@@ -43,6 +43,8 @@ def kind_of(
         return "topic"
     if words[-1].strip("'") in role_nouns:
         return "role"
+    if len(words) > 2 and words[1] == "of" and words[0] in role_nouns:  # "head of marketing"
+        return "role"
     if words[0] in _POSSESSIVES or words[0] == "the":
         return "topic"
     if goal == "move into":

@@ -12,6 +12,7 @@ from coach.offline.phrases import CLAUSE_END, as_typed, sentences, tidy_question
 from coach.offline.rules import (
     BARE_ROLE,
     GOAL_RULES,
+    I_AM_IN,
     LEADING_ROLE,
     NOT_IN_A_SUBJECT,
     NOT_KNOWING_HOW,
@@ -96,6 +97,12 @@ def _find_role(text: str, original: str, lexicon: Lexicon) -> tuple[_Role, list[
             if lexicon.is_role(words):
                 span = (match.start(), match.start("r") + len(words))
                 return _Role(words, f"my work as {with_article(words)}"), [span]
+    placed = I_AM_IN.search(text)  # "I'm in HR and want to move into L&D"
+    if placed:
+        for words in (placed.group("r"), placed.group("r").split()[0]):
+            if lexicon.names_domain(words):
+                place = as_typed(original, words)
+                return _Role(place, f"my work in {place}"), [(placed.start(), placed.start("r") + len(words))]
     leading = LEADING_ROLE.match(text)  # "teacher moving into L&D"
     if leading and leading.group("r").split()[-1] in lexicon.role_nouns:
         role = as_typed(original, leading.group("r"))
@@ -189,7 +196,8 @@ def _subject(target: str, goal: Goal | None, names_role: bool, lexicon: Lexicon)
         rest = clause.split()[1:]
         if rest[:1] == ["to"] and len(rest) > 1:  # "how to negotiate": a skill, "negotiating"
             return _Subject(" ".join([gerund(rest[1]), *rest[2:5]]), False, clause, kind="skill")
-        return _Subject(phrases.noun_phrase(rest), False, clause, base=hit.name if hit else "", kind="topic")
+        thing = _owned(" ".join(rest), phrases.noun_phrase(rest)) if phrases.noun_phrase(rest) else ""
+        return _Subject(thing, False, clause, base=hit.name if hit else "", kind="topic")
     phrase = phrases.clean_phrase(target)
     if names_role and phrase and not (hit and lexicon.names_domain(phrase) == hit.name):
         return _role_subject(phrase, lexicon)
@@ -205,22 +213,27 @@ def _subject(target: str, goal: Goal | None, names_role: bool, lexicon: Lexicon)
         return _Subject(hit.name, True)
     if not phrase:
         return _Subject()
-    return _Subject(phrase, kind=kind_of(phrase, goal, lexicon.role_nouns, lexicon.field_words))
+    kind = kind_of(phrase, goal, lexicon.role_nouns, lexicon.field_words)
+    if kind in ("topic", "skill"):
+        phrase = _owned(target, phrase)
+        kind = kind_of(phrase, goal, lexicon.role_nouns, lexicon.field_words) if kind == "topic" else kind
+    return _Subject(phrase, kind=kind)
 
 
-def _bare_subject(norm: str, lexicon: Lexicon) -> _Subject:
+def _bare_subject(norm: str, original: str, lexicon: Lexicon) -> _Subject:
     """A wish that is just a subject ("data engineering", "our data warehouse", "tech lead", "GDPR")."""
     phrases = lexicon.phrases
-    owned = re.match(r"^(?:the|our|my|this)\s+", norm)
     phrase = phrases.clean_phrase(norm)
     words = phrase.split()
+    typed = as_typed(original, phrase)
     if (
         not phrase
         or len(norm.split()) > MAX_BARE_WORDS
         or any(w in NOT_IN_A_SUBJECT for w in words)
         or UNSURE.search(phrase)
         or is_vague(phrase, lexicon)
-        or not lexicon.vocabulary.reads_as_english(phrase)
+        or not lexicon.vocabulary.reads_as_english(typed)
+        or (len(words) == 1 and len(phrase) < 5 and not typed.isupper() and not lexicon.names_domain(phrase))
     ):
         return _Subject()
     known = lexicon.names_domain(phrase)
@@ -234,11 +247,16 @@ def _bare_subject(norm: str, lexicon: Lexicon) -> _Subject:
     kind = _kind(phrase, None, hit, lexicon)
     if kind == "role":
         return _role_subject(phrase, lexicon)
-    if owned and kind == "topic":  # "the new CRM migration": the person's own words, article and all
-        phrase = (
-            f"{owned.group().strip()} {phrase}" if not phrase.startswith(owned.group().strip()) else phrase
-        )
-    return _Subject(phrase, base=hit.name if hit else "", kind=kind)
+    phrase = _owned(norm, phrase)  # "the new CRM migration": the person's own words, article and all
+    return _Subject(phrase, base=hit.name if hit else "", kind=_kind(phrase, None, hit, lexicon))
+
+
+def _owned(raw: str, phrase: str) -> str:
+    """The phrase with the owner the person gave it ("the new CRM migration", "our onboarding process")."""
+    owner = re.match(r"^(?:(?:about|of|on|with|into|more)\s+)*(?P<o>the|our|my|this|their)\s+", raw)
+    if owner and not phrase.startswith(owner.group("o") + " "):
+        return f"{owner.group('o')} {phrase}"
+    return phrase
 
 
 def _kind(phrase: str, goal: Goal | None, base: Hit | None, lexicon: Lexicon) -> SubjectKind:
@@ -280,7 +298,7 @@ def read_text(text: str, lexicon: Lexicon) -> TextReading:
         rest = _mask(rest, [(at, at + len(found.origin))]) if at >= 0 else rest
     subject = _subject(found.target, goal, found.names_role, lexicon) if found.target else _Subject()
     if not subject.domain and not goal and not question and not role.role:
-        subject = _bare_subject(rest.strip(" .!?"), lexicon)
+        subject = _bare_subject(rest.strip(" .!?"), text, lexicon)
     domain, known = subject.domain, subject.known
     role_domain = lexicon.role_domain(role.role) if role.role else None
     if not domain and role_domain:  # "I'm a new manager, help": their own field, to get better at

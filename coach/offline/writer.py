@@ -88,7 +88,8 @@ class QuestionWriter:
         if reading.question:
             topic = topic_of(reading.question) or values["domain"]
             questions.append(self._own_question(reading.question, domain, first_facet, topic))
-        if reading.focus:
+        said = set(self.phrases.content_words(reading.question))
+        if reading.focus and not set(self.phrases.content_words(reading.focus)) <= said:
             focus = _resolve_pronouns(reading.focus, values["domain"])
             text = self.bank.bank.focus_question.format(focus=focus)
             self._add(questions, self._own_question(text, domain, first_facet, focus), domain)
