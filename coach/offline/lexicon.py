@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 
 from coach.offline.bank import QuestionBank
 from coach.offline.phrases import Phrasebook, display_case
+from coach.offline.rules import MODIFIED_BY
 from coach.offline.vocabulary import Vocabulary
 
 # A phrase matches as whole words; a hyphen and a space are interchangeable.
@@ -57,6 +59,7 @@ class Lexicon:
             for alias in domain.thing_aliases:
                 self._thing_of.setdefault(phrase_key(alias), domain.name)
         self._domains = _alternation([*self._domain_of, *self._thing_of])
+        self._aliases = sorted(key for key in self._domain_of if " " in key)
         self._weak = _alternation(list(self._weak_of))
         self._roles = _alternation([*self._role_of, *self._domain_of])
         facets = bank.bank.facets.values()
@@ -87,6 +90,8 @@ class Lexicon:
             match = pattern.match(text, word.start())
             if match:
                 candidates.append(Hit(names[phrase_key(match.group())], match.start(), match.end()))
+        # "the warehouse management system" names a tool, not people management
+        candidates = [hit for hit in candidates if not MODIFIED_BY.match(text, hit.end)]
         kept: list[Hit] = []
         for hit in sorted(candidates, key=lambda h: (h.start - h.end, h.start)):
             if all(hit.end <= other.start or hit.start >= other.end for other in kept):
@@ -104,6 +109,19 @@ class Lexicon:
 
     def is_weak(self, phrase: str) -> bool:
         return phrase_key(phrase) in self._weak_of
+
+    def knows_phrase(self, phrase: str) -> bool:
+        """Whether a phrase is any alias the lexicon knows, everyday words included ("apis", "tax")."""
+        key = phrase_key(phrase)
+        return key in self._domain_of or key in self._weak_of or key in self._thing_of
+
+    def close_domain(self, phrase: str) -> str | None:
+        """The domain a misspelt alias means ("costumer support" -> customer support), when one is very close."""
+        key = phrase_key(phrase)
+        if len(key) < 8 or " " not in key:
+            return None
+        close = difflib.get_close_matches(key, self._aliases, n=1, cutoff=0.85)
+        return self._domain_of[close[0]] if close else None
 
     def names_domain(self, phrase: str) -> str | None:
         """The domain a whole phrase is a name or alias of ("ux research" -> UX design), else None."""
@@ -131,8 +149,10 @@ class Lexicon:
                 found.append((match.start(), name))
         return [name for _, name in sorted(found)]
 
-    def display(self, phrase: str) -> str:
+    def display(self, phrase: str, original: str = "") -> str:
         """A user's phrase for display: known acronyms in capitals ("ai tools" -> "AI tools"), names as the
-        lexicon spells them ("excel pivot tables" -> "Excel pivot tables"), shouting and mIxEd case lowered."""
-        shown = display_case(phrase, self.acronyms)
+        lexicon spells them ("excel pivot tables" -> "Excel pivot tables"), shouting and mIxEd case lowered.
+        A capitalised first word is kept when the phrase does not start the person's text ("teach me Tableau")."""
+        starts = original.lstrip(" \"'“(").lower().startswith(phrase.lower()) if original else True
+        shown = display_case(phrase, self.acronyms, first_is_name=not starts)
         return " ".join(self._casing.get(word.lower(), word) for word in shown.split())

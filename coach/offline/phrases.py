@@ -17,14 +17,15 @@ CLAUSE_END = re.compile(
 )
 _LEAD_FILLER = re.compile(
     r"^(?:the|a|an|my|our|some|more|about|of|on|in|into|to|with|really|better|properly|deeply|deeper|basics|"
-    r"stuff|i want|i need|i'd like|want|need|find|looking for|get|have|using|use|doing|do)\s+"
+    r"stuff|i want|i need|i'd like|want|need|find|looking for|get|have|using|use|doing|do|"
+    r"(?:everything|anything|something|all|stuff|more|a bit|a little)\s+(?:about|on|around))\s+"
 )
 _TRAIL_FILLER = re.compile(
     r"\s+(?:better|more|please|too|also|well|stuff|things|side|world|area|field|space|topic|subject|now|asap|soon|"
     r"here|properly|quickly|fast|today|first|deeply|in general|in depth|at work|for work|at my job|in my job|in my role|"
     r"in my company|at my company|in the company|one day|someday|eventually|a bit|a little|role|position|job|help|"
     r"business|industry|sector|market|division|department|team|teams|function|group|unit|skills|skill|"
-    r"advice|guidance|tips|mentoring|mentorship|mentor|coaching|biz|"
+    r"advice|guidance|tips|mentoring|mentorship|mentor|coaching|biz|background|experience|"
     r"(?:side|part|end|aspect)s?\s+of\s+(?:things|it|the business|the house|work))$"
 )
 _SELF_WORD = re.compile(r"(?:^|\s)i(?:'m|'d)?(?:\s|$)")
@@ -125,7 +126,7 @@ def with_article(noun: str) -> str:
     return f"{'an' if vowel else 'a'} {noun}"
 
 
-def display_case(typed: str, acronyms: frozenset[str] = frozenset()) -> str:
+def display_case(typed: str, acronyms: frozenset[str] = frozenset(), *, first_is_name: bool = False) -> str:
     """A subject as typed, in the casing a sentence needs: acronyms and names kept, shouting and
     mixed case lowered ("tEcH LeAd" -> "tech lead", "ESG reporting" stays, "l&d" -> "L&D")."""
     words = typed.split()
@@ -133,10 +134,18 @@ def display_case(typed: str, acronyms: frozenset[str] = frozenset()) -> str:
     result = []
     for word in words:
         bare = word.strip("'\"()")
-        if bare.lower() in acronyms or ("&" in bare and len(bare) <= 5):
+        singular = bare[:-1].lower() if bare.lower().endswith("s") else ""
+        if any(c.isupper() for c in bare) and (bare.lower() in acronyms or singular in acronyms):
+            result.append(word)  # "APIs", "KPIs" as typed
+        elif bare.lower() in acronyms or ("&" in bare and len(bare) <= 5):
             result.append(word.upper())
+        elif singular in acronyms and len(singular) > 1:
+            result.append(singular.upper() + "s")
         elif (bare.isupper() and len(bare) <= 5 and not shouting) or (
-            bare[:1].isupper() and bare[1:].islower() and not shouting and word is not words[0]
+            bare[:1].isupper()
+            and bare[1:].islower()
+            and not shouting
+            and (word is not words[0] or first_is_name)
         ):
             result.append(word)
         else:

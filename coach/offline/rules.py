@@ -55,6 +55,7 @@ class RoleRule:
 
 
 ROLE_RULES = [
+    RoleRule(re.compile(rf"\bi(?:'ve| have)\s+been\s+(?:a|an)\s+{_ROLE}{_ROLE_END_PREP}")),
     RoleRule(
         re.compile(
             rf"\bi(?:'m| am)?\s+(?:currently\s+|now\s+)?(?:work|working)\s+(?P<prep>on|in|at|for)\s+{_ROLE}{_ROLE_END}"
@@ -116,7 +117,7 @@ _UNDERSTAND = _any(
     "walk me through", "figure out", "make sense of", "get my head around", "explore", "exploring", "study",
     "studying", "discover", "curious about", "interested in", "dig into", "read up on", "get to know",
     "find out", "insight into", "insights into", "familiar with", "familiarise myself with",
-    "familiarize myself with",
+    "familiarize myself with", "teach me", "show me",
 )  # fmt: skip
 _HOW_MUCH = (
     r"(?:more\s+|a\s+bit\s+|a\s+little\s+|the\s+basics\s+of\s+|basics\s+of\s+|something\s+|everything\s+)?"
@@ -149,7 +150,15 @@ GOAL_RULES = [
         ),
     ),
     GoalRule("move into", re.compile(rf"\bcareer\s+(?:change|switch|move)\s+(?:in)?to\s+{TARGET}")),
-    GoalRule("move into", re.compile(rf"\b(?:a\s+)?career\s+in\s+{TARGET}")),
+    GoalRule("move into", re.compile(rf"\b(?:a\s+)?(?:career|job|role|position)\s+in\s+{TARGET}")),
+    # "promoted to team lead", "step up to manager": the role comes next
+    GoalRule(
+        "move into",
+        re.compile(
+            rf"\b(?:promoted|promotion|step\s+up|stepping\s+up)\s+(?:in)?to\s+(?:a\s+|an\s+|the\s+)?{TARGET}"
+        ),
+        names_role=True,
+    ),
     GoalRule(
         "move into", re.compile(rf"{_SELF}(?:become|becoming)\s+(?:a\s+|an\s+)?{TARGET}"), names_role=True
     ),
@@ -178,7 +187,8 @@ GOAL_RULES = [
 # A leading job noun before a move ("teacher moving into L&D"): checked against the role nouns.
 LEADING_ROLE = re.compile(
     r"^(?:i'm\s+|i am\s+)?(?:a\s+|an\s+)?(?P<r>[a-z][a-z&-]*(?:\s+[a-z][a-z&-]*){0,2}?)\s+"
-    r"(?=(?:moving|switching|looking|wanting|hoping|trying|thinking|transitioning|pivoting|here)\b)"
+    r"(?=(?:moving|switching|looking|wanting|hoping|trying|thinking|transitioning|pivoting|here|who|want|and)\b)"
+    r"|^(?:i'm\s+|i am\s+)?(?:a\s+|an\s+)?(?P<r2>[a-z][a-z&-]*(?:\s+[a-z][a-z&-]*){0,2}?)(?=,)"
 )
 # Answers that say "I don't know" name no subject ("not sure", "whatever you think", "idk").
 UNSURE = re.compile(
@@ -197,6 +207,13 @@ NOT_KNOWING_HOW = re.compile(r"\b(?:don't know|do not know|dont know|not sure|no
 SELF_QUESTION = re.compile(
     r"(?:what|how|where|who|which)\s+i\b|(?:what|where|which)\s+to\s+(?:learn|start|do|ask|study|focus|pick|choose)\b"
 )
+# "how does the warehouse system work": the thing a question asks about, with its article.
+QUESTION_SUBJECT = re.compile(
+    r"^(?:how|why|when|where)\s+(?:does|do|did|is|are|was|were|can|will|would|should)\s+"
+    r"(?P<x>(?:the|our|a|an|this|my|your|their)\s+(?:[\w&'-]+\s+){0,4}?[\w&'-]+)\s+[a-z]+(?:\s+(?:up|out|down|on|off))?\s*\??$"
+)
+# A domain word used to name a tool ("management system") is no mention of the domain.
+MODIFIED_BY = re.compile(r"\s+(?:system|systems|software|tool|tools|platform|platforms|app|apps)\b")
 # "I'm in HR": where the person works, if the lexicon knows the place (checked in the reader).
 I_AM_IN = re.compile(
     r"\bi(?:'m| am)\s+(?:currently\s+|now\s+|still\s+)?in\s+(?:the\s+)?(?P<r>[a-z&][\w&/-]*(?:\s+[a-z&][\w&/-]*)?)"

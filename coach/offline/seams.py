@@ -254,8 +254,14 @@ class SeamChecker:
             for j in range(i + 1, len(questions)):
                 second, a, b = questions[j], bags[i], bags[j]
                 same_words = bool(a and b) and len(a & b) / len(a | b) >= NEAR_DUPLICATE
+                same_start = words_of(first)[:4] == words_of(second)[:4]  # "Could you walk me through" twice
                 ratio = difflib.SequenceMatcher(None, first.lower(), second.lower()).ratio()
-                if first.casefold() == second.casefold() or same_words or ratio >= NEAR_SAME_TEXT:
+                if (
+                    first.casefold() == second.casefold()
+                    or same_words
+                    or same_start
+                    or ratio >= NEAR_SAME_TEXT
+                ):
                     seams.append(Seam("duplicate_questions", second, f"same as {first!r}"))
         return seams
 

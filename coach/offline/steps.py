@@ -154,7 +154,7 @@ class OfflineCoach:
                 )
             if not usable:
                 return merged
-            shown = self.lexicon.display(as_typed(answer, phrases.clean_phrase(typed)))
+            shown = self.lexicon.display(as_typed(answer, phrases.clean_phrase(typed)), answer)
             return replace(merged, domain=shown, kind="topic")
         if usable and not said.facets and not said.question and not merged.focus:
             # "the editorial calendar": a topic inside the known domain, to be walked through

@@ -41,7 +41,7 @@ def kind_of(
     words = phrase.lower().split()
     if not words:
         return "topic"
-    if words[-1].strip("'") in role_nouns:
+    if is_role_noun(words[-1], role_nouns):
         return "role"
     if len(words) > 2 and words[1] == "of" and words[0] in role_nouns:  # "head of marketing"
         return "role"
@@ -49,12 +49,18 @@ def kind_of(
         return "topic"
     if goal == "move into":
         return "field"
-    gerund = words[0].endswith("ing") and words[0] not in field_words and len(words[0]) > 4
+    gerund = words[0].endswith("ing") and not words[0].endswith("thing") and words[0] not in field_words
     if gerund and len(words) > 1:
         return "skill"
     if goal in ("get better at", "start doing"):
         return "skill"
     return "topic"
+
+
+def is_role_noun(word: str, role_nouns: frozenset[str]) -> bool:
+    """A job noun: a known one ("lead", "CFO") or one by its ending ("florist", "analyst", "librarian")."""
+    word = word.lower().strip("'")
+    return word in role_nouns or (len(word) > 5 and word.endswith(("ist", "yst", "ian")))
 
 
 def gerund(verb: str) -> str:

@@ -18,6 +18,7 @@ from coach.offline.rules import (
     NOT_KNOWING_HOW,
     QUESTION_OBJECT,
     QUESTION_START,
+    QUESTION_SUBJECT,
     QUESTION_TAIL,
     ROLE_RULES,
     SELF_HELP,
@@ -25,7 +26,7 @@ from coach.offline.rules import (
     UNSURE,
     WH_WORDS,
 )
-from coach.offline.subject import SubjectKind, gerund, kind_of
+from coach.offline.subject import SubjectKind, gerund, is_role_noun, kind_of
 
 _MAX_QUESTION_CHARS = 300
 _MAX_FOCUS_CHARS = 200
@@ -103,10 +104,11 @@ def _find_role(text: str, original: str, lexicon: Lexicon) -> tuple[_Role, list[
             if lexicon.names_domain(words):
                 place = as_typed(original, words)
                 return _Role(place, f"my work in {place}"), [(placed.start(), placed.start("r") + len(words))]
-    leading = LEADING_ROLE.match(text)  # "teacher moving into L&D"
-    if leading and leading.group("r").split()[-1] in lexicon.role_nouns:
-        role = as_typed(original, leading.group("r"))
-        return _Role(role, f"my work as {with_article(role)}"), [leading.span("r")]
+    leading = LEADING_ROLE.match(text)  # "teacher moving into L&D", "junior accountant, want to learn ..."
+    group = "r" if leading and leading.group("r") else "r2"
+    if leading and is_role_noun(leading.group(group).split()[-1], lexicon.role_nouns):
+        role = as_typed(original, leading.group(group))
+        return _Role(role, f"my work as {with_article(role)}"), [leading.span(group)]
     return _Role(), []
 
 
@@ -163,12 +165,19 @@ def _tail_subject(question: str, lexicon: Lexicon) -> str:
 
 
 def _role_subject(phrase: str, lexicon: Lexicon) -> _Subject:
-    """A role the person wants: its domain when the lexicon knows it ("product manager"), else the role."""
+    """A role the person wants: its domain when the lexicon knows it ("product manager"), else the role;
+    a person-noun that is no job ("a better listener") is a skill: "being a listener"."""
     known = lexicon.role_domain(phrase)
     if known:
         return _Subject(known, True)
     name = phrase.removeprefix("the ").removesuffix(" role")
-    return _Subject(name, kind="role") if name else _Subject()
+    if not name:
+        return _Subject()
+    if not is_role_noun(name.split()[-1], lexicon.role_nouns) and not (
+        len(name.split()) > 2 and " of " in name
+    ):
+        return _Subject(f"being {with_article(name)}", kind="skill")
+    return _Subject(name, kind="role")
 
 
 def _thing_phrase(text: str, hit: Hit, lexicon: Lexicon) -> str:
@@ -233,10 +242,13 @@ def _bare_subject(norm: str, original: str, lexicon: Lexicon) -> _Subject:
         or UNSURE.search(phrase)
         or is_vague(phrase, lexicon)
         or not lexicon.vocabulary.reads_as_english(typed)
-        or (len(words) == 1 and len(phrase) < 5 and not typed.isupper() and not lexicon.names_domain(phrase))
+        or (len(words) == 1 and len(phrase) < 5 and not typed.isupper() and not lexicon.knows_phrase(phrase))
     ):
         return _Subject()
-    known = lexicon.names_domain(phrase)
+    # "everything about the company" names the business; "costumer support" is customer support
+    known = (
+        lexicon.names_domain(phrase) or lexicon.names_domain(f"the {phrase}") or lexicon.close_domain(phrase)
+    )
     if known:
         return _Subject(known, True)
     hit = lexicon.first_domain(phrase)
@@ -253,7 +265,11 @@ def _bare_subject(norm: str, original: str, lexicon: Lexicon) -> _Subject:
 
 def _owned(raw: str, phrase: str) -> str:
     """The phrase with the owner the person gave it ("the new CRM migration", "our onboarding process")."""
-    owner = re.match(r"^(?:(?:about|of|on|with|into|more)\s+)*(?P<o>the|our|my|this|their)\s+", raw)
+    owner = re.match(
+        r"^(?:(?:about|of|on|with|into|more|everything|anything|all|stuff|a bit|a little)\s+)*"
+        r"(?P<o>the|our|my|this|their)\s+",
+        raw,
+    )
     if owner and not phrase.startswith(owner.group("o") + " "):
         return f"{owner.group('o')} {phrase}"
     return phrase
@@ -311,9 +327,10 @@ def read_text(text: str, lexicon: Lexicon) -> TextReading:
         else:
             domain, known = (hit.name, True) if hit else ("", False)
     if question and not domain:
-        domain, kind = _tail_subject(question, lexicon), "topic"
+        asked = QUESTION_SUBJECT.match(phrases.normalise(question))  # "how does the billing system work"
+        domain, kind = (asked.group("x") if asked else _tail_subject(question, lexicon)), "topic"
     if not known and domain:
-        shown = lexicon.display(as_typed(text, domain))
+        shown = lexicon.display(as_typed(text, domain), text)
         domain = f"the {shown} role" if kind == "role" else shown
     # The subject's own name is no facet cue ("the finance team" is not a question about money), but the
     # rest of an alias is ("giving feedback" is about feedback).
