@@ -16,128 +16,28 @@ _TRAILING_PHRASE = re.compile(
     re.IGNORECASE,
 )
 _NEVER_LAST = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "and",
-        "or",
-        "but",
-        "of",
-        "to",
-        "in",
-        "on",
-        "at",
-        "for",
-        "with",
-        "from",
-        "by",
-        "about",
-        "into",
-        "as",
-        "your",
-        "my",
-        "our",
-        "their",
-        "its",
-        "than",
-        "which",
-        "that",
-        "what",
-        "who",
-        "whose",
-        "how",
-        "why",
-        "when",
-        "where",
-        "is",
-        "are",
-        "was",
-        "were",
-        "do",
-        "does",
-        "did",
-        "can",
-        "could",
-        "should",
-        "would",
-        "will",
-        "has",
-        "have",
-        "had",
-        "be",
-        "been",
-        "being",
-        "very",
-        "more",
-        "most",
-    ]
-)
+    {
+        "the", "a", "an", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "from", "by",
+        "about", "into", "as", "your", "my", "our", "their", "its", "than", "which", "that", "what", "who",
+        "whose", "how", "why", "when", "where", "is", "are", "was", "were", "do", "does", "did", "can",
+        "could", "should", "would", "will", "has", "have", "had", "be", "been", "being", "very", "more",
+        "most"
+    }
+)  # fmt: skip
 _AUX = frozenset(
-    [
-        "do",
-        "does",
-        "did",
-        "is",
-        "are",
-        "was",
-        "were",
-        "can",
-        "could",
-        "should",
-        "would",
-        "will",
-        "has",
-        "have",
-        "had",
-        "might",
-        "must",
-    ]
-)
+    {
+        "do", "does", "did", "is", "are", "was", "were", "can", "could", "should", "would", "will", "has",
+        "have", "had", "might", "must"
+    }
+)  # fmt: skip
 _NOT_A_TOPIC_START = frozenset(
-    [
-        "i",
-        "you",
-        "we",
-        "they",
-        "he",
-        "she",
-        "it",
-        "me",
-        "us",
-        "them",
-        "my",
-        "your",
-        "our",
-        "their",
-        "this",
-        "that",
-        "these",
-        "those",
-        "there",
-        "here",
-        "what",
-        "which",
-        "who",
-        "how",
-        "why",
-        "when",
-        "where",
-        "do",
-        "does",
-        "did",
-        "is",
-        "are",
-        "was",
-        "were",
-        "can",
-        "could",
-        "should",
-        "would",
-        "will",
-        "if",
-    ]
-)
+    {
+        "i", "you", "we", "they", "he", "she", "it", "me", "us", "them", "my", "your", "our", "their",
+        "this", "that", "these", "those", "there", "here", "what", "which", "who", "how", "why", "when",
+        "where", "do", "does", "did", "is", "are", "was", "were", "can", "could", "should", "would", "will",
+        "if"
+    }
+)  # fmt: skip
 _WALK_THROUGH = re.compile(r"^(?:could|can|would)\s+you\s+walk\s+me\s+through\s+(?P<x>.+)$", re.IGNORECASE)
 _TAIL_OBJECT = re.compile(
     r"\b(?:in|about|on|into|for|with)\s+(?P<x>(?:the\s+|our\s+)?[\w&'-]+(?:\s+[\w&'-]+){0,3})$"
@@ -153,57 +53,21 @@ def _words(text: str) -> list[str]:
 
 
 _QUESTION_AUX = frozenset(
-    [
-        "do",
-        "does",
-        "did",
-        "is",
-        "are",
-        "was",
-        "were",
-        "can",
-        "could",
-        "should",
-        "would",
-        "will",
-        "have",
-        "has",
-        "had",
-        "may",
-        "might",
-        "must",
-        "am",
-        "shall",
-    ]
-)
+    {
+        "do", "does", "did", "is", "are", "was", "were", "can", "could", "should", "would", "will", "have",
+        "has", "had", "may", "might", "must", "am", "shall"
+    }
+)  # fmt: skip
 _OPENERS = frozenset({"what", "which", "how", "why", "who", "whom", "whose", "when", "where", *_QUESTION_AUX})
 # A question may open with a clause ("If you were starting today, what would ...?").
 _CLAUSE_OPENERS = frozenset({"if", "when", "once", "before", "after", "as", "looking", "thinking", "since"})
 _HOW_WORDS = frozenset({"much", "many", "long", "often", "far", "well", "soon", "big", "quickly", "exactly"})
 _EMBEDDED_AFTER_WH = frozenset(
-    [
-        "it",
-        "the",
-        "a",
-        "an",
-        "our",
-        "my",
-        "your",
-        "their",
-        "this",
-        "that",
-        "these",
-        "those",
-        "we",
-        "you",
-        "they",
-        "i",
-        "he",
-        "she",
-        "its",
-        "to",
-    ]
-)
+    {
+        "it", "the", "a", "an", "our", "my", "your", "their", "this", "that", "these", "those", "we", "you",
+        "they", "i", "he", "she", "its", "to"
+    }
+)  # fmt: skip
 
 
 def is_direct_question(text: str) -> bool:

@@ -30,7 +30,8 @@ from coach.models import (
     Tone,
 )
 from coach.offline.engine import OfflineEngine
-from coach.offline.intro import follow_up_message, why_them
+from coach.offline.grounding import why_them
+from coach.offline.intro import follow_up_message
 from coach.offline.steps import introduce
 from vectorstore.index import ExpertIndex
 from vectorstore.models import ExpertProfile, FieldEvidence, SearchFilters

@@ -12,7 +12,8 @@ import yaml
 from coach.clauses import fit_question
 from coach.errors import CoachInputError, ConfigError
 from coach.models import Channel, IntroMessage, Tone
-from coach.offline.intro import TEMPLATES_PATH, draft_intro, follow_up_message, intro_markdown, load_templates
+from coach.offline.intro import draft_intro, follow_up_message, intro_markdown
+from coach.offline.intro_wording import TEMPLATES_PATH, load_templates
 from vectorstore.models import ExpertProfile, FieldEvidence
 
 QUESTIONS = [

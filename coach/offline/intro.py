@@ -3,166 +3,31 @@
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Literal
-
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from coach.agenda import TIMINGS, escape_markdown, first_name_of, shorten, single_line
 from coach.clauses import fit_phrase, fit_question, topic_of
-from coach.config import PROMPTS_DIR
-from coach.errors import CoachInputError, ConfigError
+from coach.errors import CoachInputError
 from coach.models import Channel, IntroMessage, Tone
+from coach.offline.grounding import grounding
+from coach.offline.intro_wording import (
+    ChannelStyle,
+    IntroTemplates,
+    ToneWording,
+    Wording,
+    load_templates,
+)
 from vectorstore.models import ExpertProfile, FieldEvidence
 
-TEMPLATES_PATH = PROMPTS_DIR / "intro_templates.yaml"
 SUBJECT_CHARS = 79
 # Caps on free text keep every channel inside its limit whatever the inputs are.
-_CAPS = {"requester_name": 60, "requester_context": 120, "grounding": 60, "title": 80, "referral": 60}
-PLACEHOLDERS: dict[str, frozenset[str]] = {
-    "greeting": frozenset({"first_name"}),
-    "intro_named": frozenset({"who"}),
-    "intro_context_only": frozenset({"context"}),
-    "ask_one": frozenset({"q1"}),
-    "ask_two": frozenset({"q1", "q2"}),
-    "why_them": frozenset({"grounding"}),
-    "why_role": frozenset({"title"}),
-    "why_generic": frozenset(),
-    "time_ask": frozenset({"minutes"}),
-    "easy_out": frozenset(),
-    "sign_off": frozenset(),
-    "thanks": frozenset(),
-    "takeaway": frozenset({"takeaway"}),
-    "referral": frozenset({"referral_name"}),
-    "no_referral": frozenset(),
-    "ask_topic": frozenset({"topic"}),
-    "subject": frozenset({"minutes", "topic"}),
-    "subject_no_topic": frozenset({"minutes"}),
-    "follow_up_subject": frozenset(),
-}
-_CONTACT = re.compile(r"@|https?:|www\.|\d[\d\s().+-]{6,}\d", re.IGNORECASE)
+_CAPS = {"requester_name": 60, "requester_context": 120, "referral": 60}
 _NAME = re.compile(r"[^\W\d_](?:[^\W\d_]|['’.-])*")
-_WORD = re.compile(r"[a-z0-9&]+")
-_STOPWORDS_TEXT = (
-    "a an and are as at be by can do does for from how i in is it its me my of on or our should that the "
-    "their them they this to was we what when where which who why will with would you your"
-)
-_STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 _PREPOSITIONS = frozenset({"from", "in", "on", "at", "with", "of"})
 # Slots filled after the rest of the message is laid out, so the free text gets the space that is left.
 _ASK, _TAKEAWAY = "\x00ask\x00", "\x00takeaway\x00"
-
-
-def _check_placeholders(templates: dict[str, str]) -> None:
-    for key, template in templates.items():
-        used = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
-        if used != PLACEHOLDERS[key]:
-            raise ValueError(f"{key} uses {sorted(used)} but must use exactly {sorted(PLACEHOLDERS[key])}")
-
-
-class Wording(BaseModel):
-    """One set of sentences for a tone; every key is required."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    greeting: str
-    intro_named: str
-    intro_context_only: str
-    ask_one: str
-    ask_two: str
-    ask_topic: str  # when even the shortest whole version of the question does not fit
-    why_them: str
-    why_role: str
-    why_generic: str
-    time_ask: str
-    easy_out: str
-    sign_off: str
-    thanks: str
-    takeaway: str
-    referral: str
-    no_referral: str
-
-    @model_validator(mode="after")
-    def _placeholders(self) -> Wording:
-        _check_placeholders(self.model_dump())
-        return self
-
-
-class ToneWording(BaseModel):
-    """Subject lines and the full (email) and brief (chat) wording of one tone."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    subject: str
-    subject_no_topic: str
-    follow_up_subject: str
-    full: Wording
-    brief: Wording
-
-    @model_validator(mode="after")
-    def _placeholders(self) -> ToneWording:
-        _check_placeholders(
-            {
-                "subject": self.subject,
-                "subject_no_topic": self.subject_no_topic,
-                "follow_up_subject": self.follow_up_subject,
-            }
-        )
-        return self
-
-
-class ChannelStyle(BaseModel):
-    """Length limit and layout of one channel."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    max_chars: int
-    subject: bool
-    wording: Literal["full", "brief"]
-    max_questions: Literal[1, 2]
-    question_chars: int
-    greeting_joiner: str
-    paragraph_joiner: str
-    sign_off: bool
-    sign_with_name: bool
-
-
-class IntroTemplates(BaseModel):
-    """The whole template file: one style per channel and one wording per tone."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    channels: dict[Channel, ChannelStyle]
-    tones: dict[Tone, ToneWording]
-
-    @model_validator(mode="after")
-    def _complete(self) -> IntroTemplates:
-        missing = [c.value for c in Channel if c not in self.channels]
-        missing += [t.value for t in Tone if t not in self.tones]
-        if missing:
-            raise ValueError(f"missing sections: {', '.join(missing)}")
-        return self
-
-    def wording(self, channel: Channel, tone: Tone) -> Wording:
-        tone_wording = self.tones[tone]
-        return tone_wording.full if self.channels[channel].wording == "full" else tone_wording.brief
-
-
-@lru_cache(maxsize=4)
-def load_templates(path: Path = TEMPLATES_PATH) -> IntroTemplates:
-    """Read and validate the template file once; any missing or unknown key is a ConfigError."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return IntroTemplates.model_validate(raw)
-    except (OSError, yaml.YAMLError, ValidationError) as error:
-        raise ConfigError(
-            f"Intro templates at {path} are unusable: {error}. Fix the file (or restore it from git)."
-        ) from error
 
 
 @dataclass(frozen=True)
@@ -354,17 +219,11 @@ def _subject(wording: ToneWording, minutes: int, topic: str) -> str:
     return wording.subject_no_topic.format(minutes=minutes)
 
 
-def why_them(expert: ExpertProfile, questions: Sequence[str], evidence: Sequence[FieldEvidence] = ()) -> str:
-    """Why this person, in a few words for an agenda ("their work on title P&L models"); "" if nothing fits."""
-    kind, phrase = _grounding(expert, [single_line(q) for q in questions], evidence)
-    return {"work": f"their work on {phrase}", "role": f"their role as {phrase}"}.get(kind, "")
-
-
 def _why(
     words: Wording, expert: ExpertProfile, questions: list[str], evidence: Sequence[FieldEvidence]
 ) -> str:
     """Why this person, from evidence phrases or the profile item nearest the questions; never invented."""
-    kind, phrase = _grounding(expert, questions, evidence)
+    kind, phrase = grounding(expert, questions, evidence)
     if kind == "work":
         return words.why_them.format(grounding=phrase)
     if kind == "role":
@@ -372,64 +231,7 @@ def _why(
     return words.why_generic
 
 
-def _grounding(
-    expert: ExpertProfile, questions: list[str], evidence: Sequence[FieldEvidence]
-) -> tuple[str, str]:
-    """("work", "title P&L models and advance modelling"), ("role", "Finance Partner") or ("", "")."""
-    phrases = [p for p in _evidence_phrases(expert, evidence) if _reads_as_work(p)]
-    if phrases:
-        return "work", " and ".join(phrases[:2])
-    wanted = _stems(" ".join(questions))
-    title = shorten(expert.title, _CAPS["title"]) if _usable(expert.title) else ""
-    items = [
-        single_line(i)
-        for i in expert.expertise
-        if _usable(i) and len(i) <= _CAPS["grounding"] and _reads_as_work(single_line(i))
-    ]
-    best = max(items, key=lambda item: len(_stems(item) & wanted), default="")
-    best_overlap = len(_stems(best) & wanted) if best else 0
-    if title and len(_stems(title) & wanted) > best_overlap:
-        return "role", title
-    if best_overlap:
-        return "work", best
-    if title:
-        return "role", title
-    return ("work", best) if best else ("", "")
-
-
-def _reads_as_work(phrase: str) -> bool:
-    """Whether "your work on {phrase}" reads well: not a job title ("first-time manager"), no seams."""
-    from coach.offline.steps import default_coach  # the coach's word lists; imported late to avoid a cycle
-
-    seams = default_coach().writer.seams
-    return not seams.prose(f"Your work on {phrase} made me think of you.")
-
-
-def _evidence_phrases(expert: ExpertProfile, evidence: Sequence[FieldEvidence]) -> list[str]:
-    # A phrase the profile does not contain would be an invented fact, so it is dropped.
-    known = " ".join([expert.title, expert.department, *expert.expertise, expert.bio]).lower()
-    phrases: list[str] = []
-    # Expertise items are noun phrases that read well after "your work on"; bio fragments often do not.
-    for item in (ev for ev in evidence if ev.field == "expertise"):
-        for phrase in (single_line(p) for p in item.phrases):
-            whole_words = re.search(rf"(?<!\w){re.escape(phrase.lower())}(?!\w)", known)
-            # "rights" next to "rights and licensing" says the same twice
-            fresh = not any(phrase.lower() in p.lower() or p.lower() in phrase.lower() for p in phrases)
-            if whole_words and fresh and len(phrase) <= _CAPS["grounding"] and _usable(phrase):
-                phrases.append(phrase)
-    return phrases
-
-
 def _first_name(expert: ExpertProfile) -> str:
     # A name field holding an address, a number or markup must not leak into the greeting.
     first = first_name_of(expert.name)
     return first if _NAME.fullmatch(first) else "there"
-
-
-def _usable(text: str) -> bool:
-    return bool(text.strip()) and not _CONTACT.search(text)
-
-
-def _stems(text: str) -> set[str]:
-    words = (w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS)
-    return {w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words}

@@ -42,62 +42,13 @@ _DANGLING = frozenset(
     ["the", "a", "an", "and", "or", "but", "your", "my", "our", "their", "its", "than", "which", "whose"]
 )
 _FUNCTION = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "for",
-        "from",
-        "has",
-        "have",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "my",
-        "of",
-        "on",
-        "or",
-        "our",
-        "should",
-        "so",
-        "than",
-        "that",
-        "the",
-        "their",
-        "them",
-        "they",
-        "this",
-        "to",
-        "was",
-        "we",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-    ]
-)
+    {
+        "a", "an", "and", "are", "as", "at", "be", "by", "can", "could", "did", "do", "does", "for", "from",
+        "has", "have", "how", "i", "if", "in", "into", "is", "it", "its", "my", "of", "on", "or", "our",
+        "should", "so", "than", "that", "the", "their", "them", "they", "this", "to", "was", "we", "what",
+        "when", "where", "which", "who", "why", "will", "with", "would", "you", "your"
+    }
+)  # fmt: skip
 _LEADING_PP = re.compile(
     r"^(?:in|for|about|on|within|regarding|re|as for)\s+[^,?]{1,60},\s+\S", re.IGNORECASE
 )
@@ -117,25 +68,11 @@ _ROLE_BLOCKERS = frozenset({"role", "roles", "team", "teams", "job", "jobs", "po
 _ENGLISH_WORDS = frozenset({"it", "us", "cd"})  # acronyms that are also everyday words
 _IDIOM_LINKS = frozenset({"and", "by", "to", "after", "for", "on"})
 _DETERMINERS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "my",
-        "your",
-        "our",
-        "their",
-        "his",
-        "her",
-        "its",
-        "this",
-        "that",
-        "every",
-        "each",
-        "any",
-        "some",
-    ]
-)
+    {
+        "a", "an", "the", "my", "your", "our", "their", "his", "her", "its", "this", "that", "every",
+        "each", "any", "some"
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

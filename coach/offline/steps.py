@@ -17,7 +17,8 @@ from coach.offline.lexicon import Lexicon, phrase_key
 from coach.offline.phrases import as_typed
 from coach.offline.requester import introduction
 from coach.offline.rules import UNSURE
-from coach.offline.wish import TextReading, is_vague, read_text
+from coach.offline.subject_finder import is_vague
+from coach.offline.wish import TextReading, read_text
 from coach.offline.writer import QuestionWriter
 
 MAX_ROUNDS = 2
