@@ -184,23 +184,12 @@ class SeamChecker:
 
     def duplicates(self, questions: Sequence[str], subject: str = "") -> list[Seam]:
         """Pairs of questions that ask the same thing (beyond naming the same subject)."""
-        seams: list[Seam] = []
-        shared = set(content_words(subject))
-        bags = [set(content_words(q)) - shared for q in questions]
-        for i, first in enumerate(questions):
-            for j in range(i + 1, len(questions)):
-                second, a, b = questions[j], bags[i], bags[j]
-                same_words = bool(a and b) and len(a & b) / len(a | b) >= NEAR_DUPLICATE
-                same_start = words_of(first)[:4] == words_of(second)[:4]  # "Could you walk me through" twice
-                ratio = difflib.SequenceMatcher(None, first.lower(), second.lower()).ratio()
-                if (
-                    first.casefold() == second.casefold()
-                    or same_words
-                    or same_start
-                    or ratio >= NEAR_SAME_TEXT
-                ):
-                    seams.append(Seam("duplicate_questions", second, f"same as {first!r}"))
-        return seams
+        return [
+            Seam("duplicate_questions", second, f"same as {first!r}")
+            for j, second in enumerate(questions)
+            for first in questions[:j]
+            if same_question(first, second, subject)
+        ]
 
     def _role_after_preposition(self, text: str) -> str:
         """ "in tech lead": a preposition, then a bare phrase ending in a job noun ("in the tech lead role" is fine)."""
@@ -234,6 +223,24 @@ class SeamChecker:
             if not _AN_EXCEPTIONS.match(word) and word.lower() not in self.acronyms:
                 return match.group()
         return ""
+
+
+def same_question(first: str, second: str, subject: str = "") -> bool:
+    """Whether two questions ask the same thing: same words beyond the subject's, same opening, or nearly
+    the same text."""
+    if first.casefold() == second.casefold() or words_of(first)[:4] == words_of(second)[:4]:
+        return True
+    shared = set(content_words(subject))
+    a, b = set(content_words(first)) - shared, set(content_words(second)) - shared
+    if a and b and len(a & b) / len(a | b) >= NEAR_DUPLICATE:
+        return True
+    matcher = difflib.SequenceMatcher(None, first.lower(), second.lower())
+    # the cheap upper bounds first: most pairs are told apart without the full comparison
+    return (
+        matcher.real_quick_ratio() >= NEAR_SAME_TEXT
+        and matcher.quick_ratio() >= NEAR_SAME_TEXT
+        and (matcher.ratio() >= NEAR_SAME_TEXT)
+    )
 
 
 def _DANGLING_END(text: str) -> bool:

@@ -12,7 +12,7 @@ from coach.models import LearningQuestion
 from coach.offline.bank import Domain, DomainKind, Goal, QuestionBank, Template, placeholders
 from coach.offline.lexicon import Lexicon
 from coach.offline.phrases import Phrasebook
-from coach.offline.seams import SeamChecker
+from coach.offline.seams import SeamChecker, same_question
 from coach.offline.subject import slot_values
 from coach.offline.wish import TextReading
 
@@ -133,7 +133,7 @@ class QuestionWriter:
         thing = domain.kind == "topic"
         if self.seams.question(question.text, subject=domain.name, thing=thing):
             return False
-        if self.seams.duplicates([q.text for q in questions] + [question.text], domain.name):
+        if any(same_question(q.text, question.text, domain.name) for q in questions):
             return False
         questions.append(question)
         return True
