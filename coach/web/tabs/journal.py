@@ -10,8 +10,9 @@ import gradio as gr
 
 from coach.models import QuestionStatus
 from coach.web.cards import timeline_html
-from coach.web.context import Frame, WebContext, user_errors
-from coach.web.session import CoachSession, download_dir, expert_questions, remember, text_lines
+from coach.web.context import Frame, WebContext, handler, notify, user_error, user_errors
+from coach.web.files import download_dir, write_private
+from coach.web.session import CoachSession, expert_questions, remember, text_lines
 from coach.web.tabs.people import PeopleTab
 
 
@@ -109,6 +110,7 @@ class JournalHandlers:
     def __init__(self, ctx: WebContext) -> None:
         self.ctx = ctx
 
+    @handler
     def journal_view(
         self, expert_id: str | None, session: CoachSession, request: gr.Request
     ) -> tuple[Any, ...]:
@@ -131,6 +133,7 @@ class JournalHandlers:
             picker,
         )
 
+    @handler
     def covered_by(self, expert_id: str | None, session: CoachSession, request: gr.Request) -> list[str]:
         """Open journal questions this person was suggested for: the likely topics of the chat."""
         mine, _ = expert_questions(session, expert_id) if expert_id else ([], [])
@@ -138,6 +141,7 @@ class JournalHandlers:
         ids = [session.journal_questions.get(text) for text in mine]
         return [str(qid) for qid in ids if qid in still_open]
 
+    @handler
     def log_chat(
         self,
         expert_id: str | None,
@@ -171,24 +175,26 @@ class JournalHandlers:
             if happened != "no" and learned:
                 note = service.follow_up(expert.id, learned[0], named[0] if named else None)
                 thanks = f"Subject: {note.subject}\n\n{note.text}" if note.subject else note.text
-        gr.Info(f"Saved your chat with {expert.name} to the journal.")
+        notify(f"Saved your chat with {expert.name} to the journal.")
         return ("", "", "", thanks, *self.journal_view(expert.id, session, request))
 
+    @handler
     def export_journal(self, request: gr.Request) -> tuple[str, str]:
         """This user's journal as Markdown (to read) and JSON (to back up; `coach journal import` restores it)."""
         user = self.ctx.user_id(request)
         folder = download_dir(request.session_hash)
         with user_errors():
             markdown, document = self.ctx.journal.export_markdown(user), self.ctx.journal.export_json(user)
-        (folder / "learning-journal.md").write_text(markdown, encoding="utf-8")
-        (folder / "learning-journal.json").write_text(document, encoding="utf-8")
-        return str(folder / "learning-journal.md"), str(folder / "learning-journal.json")
+        markdown_file = write_private(folder / "learning-journal.md", markdown)
+        json_file = write_private(folder / "learning-journal.json", document)
+        return str(markdown_file), str(json_file)
 
+    @handler
     def mark_answered(
         self, ids: list[str], expert_id: str | None, session: CoachSession, request: gr.Request
     ) -> tuple[Any, ...]:
         if not ids:
-            raise gr.Error("Tick the questions that have been answered first.")
+            raise user_error("Tick the questions that have been answered first.")
         with user_errors():
             for question_id in ids:
                 self.ctx.journal.set_question_status(
@@ -196,10 +202,11 @@ class JournalHandlers:
                 )
         return self.journal_view(expert_id, session, request)
 
+    @handler
     def explore(self, pick: str | None, session: CoachSession, request: gr.Request) -> tuple[Any, ...]:
         """Take a suggested next question back into matching."""
         if pick is None or not str(pick).isdigit() or int(pick) >= len(session.suggestions):
-            raise gr.Error("Pick one of the suggested questions first.")
+            raise user_error("Pick one of the suggested questions first.")
         session.questions = [session.suggestions[int(pick)]]
         with user_errors():
             session.matches = self.ctx.service.match(session.questions, filters=session.filters)
