@@ -151,3 +151,22 @@ def test_evidence_never_quotes_a_name_and_a_verb(
     for ev in evidence:
         if ev.field == "bio":
             assert all(len(phrase.split()) >= 2 and phrase in profile.bio for phrase in ev.phrases)
+
+
+@pytest.mark.parametrize(
+    ("subject", "question", "fits"),
+    [
+        # Frame words ("costs", "revenue", "teams") match someone, but nobody here knows the subject.
+        ("quantum computing for drug discovery", "How much of the company's costs are tied to quantum computing for drug discovery?", False),
+        ("salmon farming", "Which other teams does salmon farming depend on most?", False),
+        # A subject the organisation knows keeps the person the question's words found.
+        ("traditional publishing", "Which financial metrics does the traditional publishing division watch most closely?", True),
+        ("giving feedback", "How do you give feedback that lands with a new team?", True),
+    ],
+)  # fmt: skip
+def test_a_subject_nobody_here_knows_gets_a_connector_whatever_the_frame_words(
+    sample: ExpertIndex, subject: str, question: str, fits: bool
+) -> None:
+    result = match_question(sample, LearningQuestion(text=question, topic=subject), k=3)
+    assert result.nobody_fits is not fits, [m.profile.title for m in result.matches]
+    assert (result.connector is None) is fits

@@ -123,6 +123,7 @@ class IntroHandlers:
                 requester_context=(context or "").strip()[:400],
                 evidence=evidence,
                 minutes=int(minutes or 20),
+                topic=next((q.topic for q in session.questions if q.text == questions[0]), ""),
                 user_id=self.ctx.user_id(request),
             )
         session.mark_drafted("intro", expert.id)
