@@ -65,24 +65,17 @@ def weigh(phrase: str, lexicon: Lexicon) -> tuple[Hit | None, Evidence]:
 
 
 def phrase_around(text: str, hit: Hit, lexicon: Lexicon) -> str:
-    """The noun phrase a domain word stands in: up to three words either side that are not function words,
-    without a trailing participle ("how is satellite orbit design done" -> "satellite orbit design")."""
+    """The domain word with the words that narrow it from the left: up to three words that are not function
+    words or adverbs ("how is satellite orbit design done" -> "satellite orbit design"). Words after it are
+    left out: in running text they are as often a verb ("does leadership care about") as a noun."""
     words = lexicon.phrases.words
     stops = words.stopwords | words.determiners | words.not_subjects | words.vague | NOT_IN_A_SUBJECT
-
-    def reach(tokens: list[str]) -> list[str]:
-        kept: list[str] = []
-        for token in tokens[:_SIDE_WORDS]:
-            if token in stops or not re.fullmatch(r"[\w&][\w&'-]*", token):
-                break
-            kept.append(token)
-        return kept
-
-    left = reach(re.findall(r"[\w&'-]+|[^\w\s]", text[: hit.start])[::-1])[::-1]
-    right = reach(re.findall(r"[\w&'-]+|[^\w\s]", text[hit.end :]))
-    if right and _is_participle(right[-1]):
-        right = right[:-1]
-    return " ".join([*left, text[hit.start : hit.end], *right])
+    left: list[str] = []
+    for token in re.findall(r"[\w&'-]+|[^\w\s]", text[: hit.start])[::-1][:_SIDE_WORDS]:
+        if token in stops or token.endswith("ly") or not re.fullmatch(r"[\w&][\w&'-]*", token):
+            break
+        left.insert(0, token)
+    return " ".join([*left, text[hit.start : hit.end]])
 
 
 def _is_participle(word: str) -> bool:
