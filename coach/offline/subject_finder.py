@@ -83,10 +83,13 @@ def _is_participle(word: str) -> bool:
     return len(word) > 4 and word.endswith("ed")
 
 
-def subject_at(text: str, hit: Hit, goal: Goal | None, lexicon: Lexicon) -> Subject:
+def subject_at(text: str, hit: Hit, goal: Goal | None, lexicon: Lexicon, asked: str = "") -> Subject:
     """The subject a domain word in running text stands for: the known domain when the phrase around it is
-    strong evidence of it, else the person's own noun phrase (see `weigh`)."""
-    phrase = lexicon.phrases.clean_phrase(phrase_around(text, hit, lexicon))
+    strong evidence of it, else the person's own noun phrase (see `weigh`). `asked` is what the person's own
+    question asks about ("our data privacy"), the best phrase when the domain word is in it."""
+    clean = lexicon.phrases.clean_phrase
+    inside = asked and re.search(rf"(?<![\w-]){re.escape(text[hit.start : hit.end])}(?![\w-])", asked)
+    phrase = clean(asked) if inside else clean(phrase_around(text, hit, lexicon))
     found, evidence = weigh(phrase, lexicon) if phrase else (None, "strong")
     if found is None or evidence == "strong":
         return Subject(hit.name, True)
@@ -102,9 +105,15 @@ def _as_said(phrase: str, hit: Hit, evidence: Evidence, goal: Goal | None, lexic
 def question_subject(norm: str, lexicon: Lexicon) -> str:
     """What a question without a known subject asks about: the noun phrase after its question word and verb
     ("how do nuclear reactors get licensed" -> "nuclear reactors"), else the phrase after its last preposition."""
-    asked = re.match(rf"^(?:{'|'.join(WH_WORDS)})\s+(?:{'|'.join(_AUX)})\s+(?P<x>[^,;:]+)", norm.strip(" ?"))
+    asked = re.match(
+        rf"^(?:{'|'.join(WH_WORDS)})\s+(?P<aux>{'|'.join(_AUX)})\s+(?P<x>[^,;:]+)", norm.strip(" ?")
+    )
     if asked:
-        head, _, rest = asked.group("x").partition(" of ")  # "the price of paper": both sides
+        words = asked.group("x").split()
+        if asked.group("aux") in _PLURAL_AUX:  # "how do warehouses handle returns": a plural noun ends it
+            end = next((i for i, w in enumerate(words) if re.fullmatch(r"[a-z]{3,}[^s]s", w)), len(words))
+            words = words[: end + 1]
+        head, _, rest = " ".join(words).partition(" of ")  # "the price of paper": both sides
         phrase = lexicon.phrases.noun_phrase(head.split())
         whole = [w for w in head.split() if w not in lexicon.phrases.words.determiners] == phrase.split()
         of = lexicon.phrases.noun_phrase(rest.split()) if whole and rest else ""
@@ -118,6 +127,7 @@ def question_subject(norm: str, lexicon: Lexicon) -> str:
 
 
 _AUX = ("does", "do", "did", "is", "are", "was", "were", "can", "could", "should", "would", "will")
+_PLURAL_AUX = frozenset({"do", "are", "were"})  # their subject is plural
 
 
 def tail_subject(question: str, lexicon: Lexicon) -> str:
