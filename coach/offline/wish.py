@@ -182,8 +182,8 @@ def read_text(text: str, lexicon: Lexicon) -> TextReading:
         if hit and lexicon.is_thing(hit, rest):
             domain, kind, subject = thing_phrase(rest, hit, lexicon), "topic", Subject(base=hit.name)
         elif hit:  # a domain word in passing: the domain only if the phrase around it says so
-            asked = question_subject(phrases.normalise(question), lexicon) if question else ""
-            subject = subject_at(rest, hit, goal, lexicon, asked)
+            said = question_subject(phrases.normalise(question), lexicon) if question else ""
+            subject = subject_at(rest, hit, goal, lexicon, said)
             domain, known, kind = subject.domain, subject.known, subject.kind
     if question and not domain:
         asked = QUESTION_SUBJECT.match(phrases.normalise(question))  # "how does the billing system work"
