@@ -16,9 +16,10 @@ from langchain_core.messages import BaseMessage
 
 from coach.agenda import first_name_of, shorten, single_line
 from coach.config import Settings
-from coach.errors import CoachInputError, LLMUnavailable
+from coach.errors import CoachInputError
 from coach.llm.breaker import CircuitBreaker
 from coach.llm.client import build_chat_model, server_of
+from coach.llm.failures import LLMInvalidOutput
 from coach.llm.fence import (
     bullets,
     check_safe,
@@ -275,7 +276,7 @@ class LLMEngine:
         }
         ranked = self._chat.ask("rerank", self._render("rerank", values), RerankReply, check, guard=guard)
         if not ranked:
-            raise LLMUnavailable("the reranking named none of the candidates")
+            raise LLMInvalidOutput("the re-ranking named none of the candidates")
         return ranked
 
     def rerank_many(
@@ -328,7 +329,7 @@ class LLMEngine:
         messages = self._render("rerank_many", values)
         rankings = self._chat.ask("rerank_many", messages, RerankManyReply, check, guard=guard)
         if not any(rankings):
-            raise LLMUnavailable("the re-ranking named none of the candidates")
+            raise LLMInvalidOutput("the re-ranking named none of the candidates")
         return rankings
 
     def what_next(self, takeaways: Sequence[str], open_questions: Sequence[str]) -> list[LearningQuestion]:
