@@ -18,7 +18,8 @@ from coach.config import PROMPTS_DIR, Settings
 from coach.errors import CoachInputError, LLMUnavailable
 from coach.llm.breaker import BreakerState, CircuitBreaker
 from coach.llm.client import PLACEHOLDER_KEY, build_chat_model, describe
-from coach.llm.engine import CHANNEL_LIMITS, LLMEngine
+from coach.llm.engine import LLMEngine
+from coach.llm.intro import CHANNEL_LIMITS
 from coach.models import MAX_WISH_CHARS, Channel, Clarification, IntroRequest, LearningQuestion, Tone
 from tests.openai_stub import ChatRequest, OpenAIStub, StubReply
 from vectorstore.models import ExpertProfile, FieldEvidence

@@ -6,15 +6,13 @@ was given, so people outside the index and the user's words never reach the resu
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
-from coach.agenda import first_name_of, shorten, single_line
+from coach.agenda import shorten, single_line
 from coach.config import Settings
 from coach.errors import CoachInputError
 from coach.llm.breaker import CircuitBreaker
@@ -30,12 +28,12 @@ from coach.llm.fence import (
     profile_block,
     unique,
 )
-from coach.llm.grounding import NameGuard
+from coach.llm.grounding import NAMES_NO_ONE, NameGuard
+from coach.llm.intro import draft_intro
 from coach.llm.memory import ShapeMemory
 from coach.llm.prompts import load_prompt
 from coach.llm.replies import (
     MAX_CANDIDATES,
-    IntroReply,
     InvalidReply,
     NextQuestionsReply,
     QueriesReply,
@@ -49,7 +47,6 @@ from coach.llm.structured import StructuredChat
 from coach.models import (
     MAX_QUESTIONS,
     MAX_WISH_CHARS,
-    Channel,
     Clarification,
     IntroMessage,
     IntroRequest,
@@ -65,26 +62,6 @@ MAX_CONTEXT_ITEMS = 20
 RERANK_PER_QUESTION = (3, 5)  # ranked people asked for per question: fewer when a turn has more questions
 RERANK_ANSWER_ENTRIES = 20  # ranked entries per answer; about 25 tokens each must fit llm_max_tokens
 RERANK_CANDIDATE_CHARS = 7_000  # profile text per re-ranking prompt: in budget even with a repair
-MIN_INTRO_BODY = 40  # characters left after grounding for an intro still worth sending
-NAMES_NO_ONE = "named people who are not in the directory or the user's words: name no one"
-_GREETING = re.compile(r"\A(?:hi|hello|hey|dear)\b[^\n,]{0,60},\s*", re.I)
-
-
-@dataclass(frozen=True)
-class ChannelLimit:
-    """How long an intro may be on one channel, and how its greeting joins the body."""
-
-    max_chars: int
-    subject_chars: int
-    target_words: int
-    joiner: str
-
-
-CHANNEL_LIMITS: dict[Channel, ChannelLimit] = {
-    Channel.linkedin: ChannelLimit(max_chars=300, subject_chars=0, target_words=40, joiner=" "),
-    Channel.slack: ChannelLimit(max_chars=600, subject_chars=0, target_words=80, joiner="\n"),
-    Channel.email: ChannelLimit(max_chars=1200, subject_chars=90, target_words=150, joiner="\n\n"),
-}
 
 
 class LLMEngine:
@@ -176,55 +153,7 @@ class LLMEngine:
 
     def draft_intro(self, request: IntroRequest) -> IntroMessage:
         """A short, specific, easy-to-decline ask; the greeting and name come from the profile record."""
-        expert, questions, channel, tone = request.expert, request.questions, request.channel, request.tone
-        requester_name, requester_context = request.requester_name, request.requester_context
-        evidence, minutes = request.evidence, request.minutes
-        asked = [shorten(q, 400) for q in questions if q.strip()][:3]
-        if not asked:
-            raise CoachInputError("An intro needs at least one question: say what you want to ask.")
-        if not 5 <= minutes <= 120:
-            raise CoachInputError(f"Ask for 5-120 minutes, not {minutes}.")
-        limit = CHANNEL_LIMITS[channel]
-        greeting = f"Hi {fenced_text(first_name_of(expert.name), 40)},"
-        max_body = limit.max_chars - len(greeting) - len(limit.joiner)
-        sender = "; ".join(
-            part for part in (fenced_text(requester_name, 60), fenced_text(requester_context, 160)) if part
-        )
-        facts = [expert.title, expert.department, *expert.expertise, expert.bio]
-        said = [requester_context, *asked, *(p for ev in evidence for p in ev.phrases)]
-        guard = self._guard(people=[expert.name, requester_name], context=[*facts, *said])
-
-        def check(reply: IntroReply) -> IntroMessage:
-            body = guard.clean(_GREETING.sub("", reply.body.strip()).strip(), "the intro")
-            subject = single_line(reply.subject) if limit.subject_chars else ""
-            if guard.drops(subject, "the subject"):
-                raise InvalidReply(f"the subject {NAMES_NO_ONE}")
-            if guard.notes and len(body) < MIN_INTRO_BODY:
-                raise InvalidReply(f"the body {NAMES_NO_ONE} but the recipient and the sender")
-            check_safe(body, "the body")
-            check_safe(subject, "the subject")
-            if re.search(r"\bbe my mentor\b", body, re.I):
-                raise InvalidReply('ask for one conversation about the question, not "be my mentor"')
-            if len(body) > max_body:
-                raise InvalidReply(f"the body has {len(body)} characters; shorten it to at most {max_body}")
-            if limit.subject_chars and not 0 < len(subject) <= limit.subject_chars:
-                raise InvalidReply(f"an email needs a subject of 1-{limit.subject_chars} characters")
-            text = f"{greeting}{limit.joiner}{body}"
-            return IntroMessage(expert_id=expert.id, channel=channel, tone=tone, subject=subject, text=text)
-
-        values = {
-            "channel": channel.value,
-            "tone": tone.value,
-            "max_body_chars": max_body,
-            "target_words": limit.target_words,
-            "max_subject_chars": limit.subject_chars,
-            "minutes": minutes,
-            "requester": sender or "(not given)",
-            "questions": bullets(fenced_text(q, 400) for q in asked),
-            "profile_data": profile_block(expert, evidence),
-        }
-        messages = self._render("intro_message", values)
-        return self._chat.ask("intro_message", messages, IntroReply, check, guard=guard)
+        return draft_intro(self._chat, self.prompts_dir, request)
 
     def rewrite_queries(self, questions: Sequence[str]) -> list[str]:
         """For each question, the expertise a person who can answer would list (for retrieval)."""

@@ -46,6 +46,7 @@ february march april june july august september october november december
 _FUNCTION_WORDS = frozenset(_FUNCTION_WORD_TEXT.split())
 _SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)")
 _INITIAL_OR_TITLE = re.compile(rf"(?:\b[A-Z]|\b{_HONORIFIC})$")
+NAMES_NO_ONE = "named people who are not in the directory or the user's words: name no one"
 _VOCABULARY_FILES = ("*.md", "*.yaml", "*.yml")
 CONCEPTS = package_path("vectorstore", "concepts.yaml")  # the retrieval lexicon: domain words, no names
 
