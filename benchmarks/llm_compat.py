@@ -1,9 +1,10 @@
 """LLM compatibility benchmark: the whole coaching flow N times against one OpenAI-compatible server.
 
 Per run: `coach ask` (coaching step, clarifications answered with the first choice, batched re-ranking,
-agenda, intro), then the journal's what-next ideas and the eval's query rewrite, so every coaching task is
-exercised. Prints one JSON object: request shapes tried and accepted per task, valid-answer rate, fallback
-rate, calls, requests and prompt tokens per flow, p50/p95 flow latency, breaker openings (and how many of
+agenda, intro), then a single-question re-rank, the journal's what-next ideas and the eval's query rewrite,
+so every coaching task is exercised. Prints one JSON object: request shapes tried and accepted (answered
+with HTTP 200) per task, valid-answer rate (answers that passed validation), fallback rate (flows where any
+step fell back to the offline coach), calls, requests and prompt tokens per flow, p50/p95 flow latency, breaker openings (and how many of
 them capability refusals caused: there should be none), and the shape the server is remembered by.
 
 Run against a server:  .venv/bin/python benchmarks/llm_compat.py --base-url http://127.0.0.1:8080/v1 --model NAME
@@ -71,7 +72,9 @@ def one_run(
     with collecting() as calls:
         flow = service.ask(wish)
         questions = [q.text for q in flow.step.questions][:3]
+        pool = [(m.profile, m.evidence) for m in flow.matches[0].matches] if flow.matches else []
         for extra in (
+            lambda: engine.rerank(questions[0], pool) if pool else [],
             lambda: engine.what_next(["The first chat showed which numbers matter"], questions[:2]),
             lambda: engine.rewrite_queries(questions),
         ):
@@ -126,7 +129,7 @@ def measure(base_url: str, model: str, runs: int, system_role: bool, timeout: fl
                     valid[report.task] += report.shape is not None
                     for attempt in report.tries:
                         tried[report.task][attempt.shape] += 1
-                        if attempt.outcome.startswith("accepted"):
+                        if not attempt.outcome.startswith("refused"):  # HTTP 200 in this shape
                             accepted[report.task][attempt.shape] += 1
                 print(f"run {run + 1}/{runs}: {seconds:.1f} s, {len(reports)} calls", file=sys.stderr)
     tasks = {
