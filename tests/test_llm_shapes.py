@@ -209,7 +209,8 @@ def test_every_shape_refused_is_one_clear_error_without_opening_the_breaker(stub
 
     for _ in range(3):
         with pytest.raises(
-            LLMRequestRefused, match=r"refused every request shape \(json_schema refused: HTTP 400"
+            LLMRequestRefused,
+            match=r"refused every request shape \(json_schema: HTTP 400, json_object\+schema: HTTP 400, tools: HTTP 400, plain: HTTP 400; first: HTTP 400: unknown field",
         ):
             engine.next_step(WISH)
 

@@ -159,8 +159,7 @@ class StructuredChat:
         # Every shape refused: the server is up (it answered each time), so the breaker hears a success.
         self.memory.forget(self.server)
         self.breaker.record_success()
-        tried = "; ".join(f"{t.shape} {t.outcome}" for t in call.tries)
-        error = LLMRequestRefused(f"the server refused every request shape ({tried})")
+        error = LLMRequestRefused(f"the server refused every request shape ({refusals(call.tries)})")
         publish(call.report(None, guard, str(error)))
         raise error
 
@@ -210,6 +209,13 @@ class StructuredChat:
         self.breaker.record_success()
         call.tries.append(ShapeTry(shape.value, f"invalid twice: {problem[:120]}"))
         raise LLMInvalidOutput(f"invalid output twice ({problem[:120]})")
+
+
+def refusals(tries: Sequence[ShapeTry]) -> str:
+    """ "json_schema: HTTP 400, ..., plain: HTTP 400; first: <the server's words>" for an error message."""
+    reasons = [t.outcome.removeprefix("refused: ") for t in tries]
+    statuses = ", ".join(f"{t.shape}: {r.split(': ', 1)[0]}" for t, r in zip(tries, reasons, strict=True))
+    return f"{statuses}; first: {reasons[0]}" if reasons else statuses
 
 
 def describe_problem(invalid: Exception) -> str:
