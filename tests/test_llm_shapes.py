@@ -18,6 +18,7 @@ from coach.llm.client import build_chat_model
 from coach.llm.engine import LLMEngine
 from coach.llm.failures import LLMConfigProblem, LLMOutage, LLMRequestRefused
 from coach.llm.memory import ShapeMemory
+from coach.llm.replies import StepReply, wire_schema
 from coach.llm.report import CallReport, collecting
 from tests import server_families as family
 from tests.openai_stub import ChatRequest, Handler, OpenAIStub, StubReply
@@ -249,3 +250,15 @@ def test_outages_are_not_capability_gaps_and_open_the_breaker(
 
     assert len(stub.chat_requests) == 1, "an outage does not try other shapes"
     assert engine.breaker.state is BreakerState.open
+
+
+def test_ollama_gets_the_schema_where_its_openai_layer_reads_it_into_format(stub: OpenAIStub) -> None:
+    # openai/openai.go: response_format json_schema -> api.ChatRequest.Format = json_schema.schema.
+    stub.default = family.ollama(step_answer)
+
+    run_step(engine_for(stub, model="gemma3:270m"))
+
+    (request,) = stub.chat_requests
+    assert request.response_format is not None
+    assert request.response_format["json_schema"]["schema"] == wire_schema(StepReply)
+    assert request.model == "gemma3:270m" and not request.tools
