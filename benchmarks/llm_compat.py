@@ -106,6 +106,7 @@ def measure(base_url: str, model: str, runs: int, system_role: bool, timeout: fl
         tried: dict[str, Counter[str]] = defaultdict(Counter)
         accepted: dict[str, Counter[str]] = defaultdict(Counter)
         valid: Counter[str] = Counter()
+        errors: dict[str, Counter[str]] = defaultdict(Counter)
         total: Counter[str] = Counter()
         latencies, fallbacks, calls_per_flow, requests_per_flow, tokens_per_flow = [], 0, [], [], []
         capability_openings = refused_tries = 0
@@ -127,6 +128,8 @@ def measure(base_url: str, model: str, runs: int, system_role: bool, timeout: fl
                 for report in reports:
                     total[report.task] += 1
                     valid[report.task] += report.shape is not None
+                    if report.error:
+                        errors[report.task][report.error[:90]] += 1
                     for attempt in report.tries:
                         tried[report.task][attempt.shape] += 1
                         if not attempt.outcome.startswith("refused"):  # HTTP 200 in this shape
@@ -139,6 +142,7 @@ def measure(base_url: str, model: str, runs: int, system_role: bool, timeout: fl
             "shapes_accepted": dict(accepted[task]),
             "valid_answers": valid[task],
             "valid_answer_rate": round(valid[task] / total[task], 3),
+            "errors": dict(errors[task]),
         }
         for task in sorted(total)
     }

@@ -188,6 +188,7 @@ class StructuredChat:
                     self.breaker.record_failure()
                 else:
                     self.breaker.record_success()
+                call.tries.append(ShapeTry(shape.value, f"failed: {failure.reason}"))
                 raise failure.error() from error
             if guard is not None:
                 guard.notes.clear()  # notes describe the answer that is used, not a repaired one
