@@ -53,6 +53,7 @@ class StubReply:
     tool_call: dict[str, Any] | None = None
     raw: str | None = None
     content_type: str = "application/json"
+    finish_reason: str | None = None  # e.g. "length" for an answer cut off at max_tokens
 
 
 @dataclass(frozen=True)
@@ -384,6 +385,7 @@ def _completion(chat: ChatRequest, reply: StubReply) -> dict[str, Any]:
     if reply.tool_call is not None:
         message["tool_calls"] = [_tool_call_json(reply.tool_call)]
         finish_reason = "tool_calls"
+    finish_reason = reply.finish_reason or finish_reason
     return {
         "id": f"chatcmpl-{uuid.uuid4().hex}",
         "object": "chat.completion",

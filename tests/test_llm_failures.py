@@ -159,3 +159,29 @@ def test_a_timeout_is_an_outage_and_the_ui_gets_the_offline_answer(tmp_path: Pat
     assert result.llm is not None and not result.llm.shapes
     with pytest.raises(LLMOutage):
         engine_for(stub).next_step(WISH)
+
+
+@pytest.mark.parametrize("shape", ["json_schema", "plain"])
+def test_an_answer_cut_off_at_the_token_limit_is_repaired_not_counted_as_an_outage(
+    stub: OpenAIStub, shape: str
+) -> None:
+    # With response_format the openai client itself raises LengthFinishReasonError on finish_reason=length.
+    if shape == "plain":
+        stub.enqueue(*(family.vllm_error(400, "response_format is not supported") for _ in range(3)))
+    step = '{"kind": "questions", "question": "", "choices": [], "questions": []}'
+    stub.enqueue(StubReply(content='{"kind": "questions", "questions": [{"te', finish_reason="length"))
+    stub.enqueue(StubReply(content=step.replace("[]}", QUESTIONS_JSON + "}")))
+    engine = engine_for(stub)
+
+    result = engine.next_step(WISH, ["how it makes money"])
+
+    assert isinstance(result, list) and len(result) == 3
+    assert "cut off at the length limit" in stub.chat_requests[-1].last_user_text
+    assert engine.breaker.state is BreakerState.closed
+
+
+QUESTIONS_JSON = (
+    '[{"text": "Which metrics does the finance team watch?", "why": "", "search_query": ""}, '
+    '{"text": "How is an advance judged?", "why": "", "search_query": ""}, '
+    '{"text": "What revenue goals shape the plan?", "why": "", "search_query": ""}]'
+)

@@ -137,6 +137,15 @@ def classify(error: BaseException) -> Failure:
     return Failure(FailureKind.config, f"request rejected (HTTP {status}: {detail})", status)
 
 
+def cut_off(error: BaseException) -> bool:
+    """Whether the openai client refused an answer because it stopped at the token limit.
+
+    With a response_format the client parses the answer itself and raises LengthFinishReasonError for a
+    truncated one: that is an answer to repair ("more briefly"), not a broken server.
+    """
+    return isinstance(error, openai.LengthFinishReasonError)
+
+
 def error_text(error: BaseException) -> str:
     """The message and body the server sent with an error, as one string to search."""
     body = getattr(error, "body", None)

@@ -35,6 +35,7 @@ PLAIN_INSTRUCTION = (
     "It must match this JSON schema:\n{schema}"
 )
 _PREVIEW_CHARS = 60
+CUT_OFF = "it was cut off at the length limit; answer more briefly"
 
 
 class ShapeIgnored(Exception):
@@ -94,7 +95,7 @@ def answer_of(shape: Shape, message: BaseMessage) -> tuple[dict[str, Any], str]:
     if not isinstance(message, AIMessage):
         raise InvalidReply(f"it was a {type(message).__name__}, not an assistant message")
     if message.response_metadata.get("finish_reason") == "length":
-        raise InvalidReply("it was cut off at the length limit; answer more briefly")
+        raise InvalidReply(CUT_OFF)
     if shape is Shape.tools:
         if message.tool_calls:
             args = message.tool_calls[0]["args"]

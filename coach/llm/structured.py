@@ -30,12 +30,13 @@ from coach.llm.failures import (
     LLMInvalidOutput,
     LLMRequestRefused,
     classify,
+    cut_off,
 )
 from coach.llm.grounding import NameGuard
 from coach.llm.memory import Server, ShapeMemory
 from coach.llm.replies import InvalidReply, Reply, wire_schema
 from coach.llm.report import ACCEPTED, REPAIRED, CallReport, ShapeTry, publish
-from coach.llm.shapes import Shape, ShapeIgnored, answer_of, bind, fold_system, prepare
+from coach.llm.shapes import CUT_OFF, Shape, ShapeIgnored, answer_of, bind, fold_system, prepare
 
 REPAIR = "Your previous answer was invalid: {problem}. Reply with JSON matching the schema."
 
@@ -181,6 +182,11 @@ class StructuredChat:
             try:
                 message = runnable.invoke(conversation, config={"callbacks": [self._meter]})
             except Exception as error:
+                if cut_off(error):
+                    problem = CUT_OFF
+                    repair = HumanMessage(REPAIR.format(problem=problem))
+                    conversation = [*prepare(shape, messages, schema), repair]
+                    continue
                 failure = classify(error)
                 if failure.kind is FailureKind.capability:
                     raise _Refused(failure.reason) from error
