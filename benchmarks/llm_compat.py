@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from coach.config import load_settings
 from coach.errors import LLMUnavailable
-from coach.llm.breaker import BreakerState, CircuitBreaker
+from coach.llm.breaker import CircuitBreaker
 from coach.llm.client import build_chat_model
 from coach.llm.engine import LLMEngine
 from coach.llm.report import CallReport, collecting
@@ -53,9 +53,11 @@ class CountingBreaker(CircuitBreaker):
     openings = 0
 
     def record_failure(self) -> None:
-        was_open = self.state is BreakerState.open
+        # With no cooldown the breaker goes straight to half-open, so an opening shows in retry_after's
+        # anchor (when it opened), not in `state`.
+        before = self._opened_at
         super().record_failure()
-        if not was_open and self.state is BreakerState.open:
+        if self._opened_at is not None and self._opened_at != before:
             self.openings += 1
 
 
@@ -166,11 +168,11 @@ def measure(base_url: str, model: str, runs: int, system_role: bool, timeout: fl
 
 
 @contextmanager
-def llama(log_dir: Path) -> Iterator[llama_server.LlamaServer]:
+def llama(log: Path) -> Iterator[llama_server.LlamaServer]:
     why = llama_server.missing()
     if why is not None:
         raise SystemExit(why)
-    with llama_server.LlamaServer(log_dir / "llama-server.log") as server:
+    with llama_server.LlamaServer(log) as server:
         yield server
 
 
@@ -186,13 +188,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds per request")
     parser.add_argument("--no-system-role", action="store_true", help="fold instructions into the user turn")
+    parser.add_argument("--server-log", type=Path, help="where --llama writes the server's log (kept)")
     args = parser.parse_args(argv)
     if not args.llama and not args.base_url:
         parser.error("give --base-url URL or --llama")
-    with tempfile.TemporaryDirectory() as logs, llama(Path(logs)) if args.llama else nullcontext() as server:
-        base_url = server.base_url if server is not None else args.base_url
-        system_role = not (args.no_system_role or args.llama)  # the Gemma format drops system messages
-        result = measure(base_url, args.model, args.runs, system_role, args.timeout)
+    with tempfile.TemporaryDirectory() as logs:
+        log = args.server_log or Path(logs) / "llama-server.log"
+        with llama(log) if args.llama else nullcontext() as server:
+            base_url = server.base_url if server is not None else args.base_url
+            system_role = not (args.no_system_role or args.llama)  # the Gemma format drops system messages
+            result = measure(base_url, args.model, args.runs, system_role, args.timeout)
     print(json.dumps(result, indent=2))
 
 

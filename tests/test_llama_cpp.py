@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -77,7 +76,9 @@ def run(call: Callable[[], Any]) -> tuple[Any, CallReport]:
     return result, calls[-1]
 
 
-def test_every_coaching_task_is_answered_in_a_shape_the_server_takes(coach: CoachService) -> None:
+def test_every_coaching_task_is_answered_in_a_shape_the_server_takes(
+    coach: CoachService, server: llama_server.LlamaServer
+) -> None:
     engine = engine_of(coach)
     sam = coach.index.profiles()[0]
     others = coach.index.profiles()[1:4]
@@ -102,18 +103,14 @@ def test_every_coaching_task_is_answered_in_a_shape_the_server_takes(coach: Coac
         answered = [t for t in report.tries if not t.outcome.startswith("refused")]
         # HTTP 200 in the shape the server takes; then parsed, or refused by validation, never a crash.
         assert answered and answered[0].shape == "json_object+schema", (task, report)
-        assert isinstance(result, LLMInvalidOutput | LLMUnavailable) or report.shape == "json_object+schema"
+        assert isinstance(result, LLMInvalidOutput) or report.shape == "json_object+schema", (task, result)
         print(f"\n{task}: {report.tries} -> {type(result).__name__}, {report.seconds} s")
 
     first = reports["coach_step"].tries[0]
     assert first.shape == "json_schema" and first.outcome.startswith("refused: HTTP 500")
     assert all(r.tries[0].shape == "json_object+schema" for t, r in reports.items() if t != "coach_step")
     assert engine.breaker.state is BreakerState.closed, "capability refusals never open the breaker"
-    assert engine.memory.known() == {f"{llama_server.ALIAS} @ {coach_base(coach)}": "json_object+schema"}
-
-
-def coach_base(coach: CoachService) -> str:
-    return engine_of(coach)._chat.server.base_url
+    assert engine.memory.known() == {f"{llama_server.ALIAS} @ {server.base_url}": "json_object+schema"}
 
 
 def test_the_whole_flow_is_grounded(coach: CoachService) -> None:
@@ -125,14 +122,10 @@ def test_the_whole_flow_is_grounded(coach: CoachService) -> None:
         for match in question.matches:
             assert coach.index.get(match.profile.id) == match.profile
     names = [p.name for p in coach.index.profiles()]
-    guard = NameGuard.for_task(Path(coach_prompts(coach)), people=names, context=[WISH])
+    guard = NameGuard.for_task(engine_of(coach).prompts_dir, people=names, context=[WISH])
     texts = [q.text for q in flow.step.questions] + [q.why for q in flow.step.questions]
     if flow.intro is not None:
         assert coach.index.get(flow.intro.message.expert_id) is not None
         texts.append(flow.intro.message.text)
     assert [t for t in texts if guard.strangers(t)] == []
     print(f"\nflow: {[(c.task, c.shape, c.requests, c.error) for c in flow.llm.calls]}")
-
-
-def coach_prompts(coach: CoachService) -> Path:
-    return engine_of(coach).prompts_dir
