@@ -23,6 +23,14 @@ PROMPTS_DIR = package_path("coach.prompts")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
+class MaxTokensField(StrEnum):
+    """Which request field carries the answer-length limit (servers read one or the other)."""
+
+    auto = "auto"
+    max_tokens = "max_tokens"  # Ollama, llama-cpp-python, vLLM, LM Studio
+    max_completion_tokens = "max_completion_tokens"  # OpenAI (its reasoning models refuse max_tokens)
+
+
 class EmbeddingKind(StrEnum):
     offline = "offline"
     openai = "openai"
@@ -54,6 +62,14 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(default=30.0, gt=0, description="Seconds per LLM request.")
     llm_max_retries: int = Field(default=1, ge=0, le=5)
     llm_max_tokens: int = Field(default=900, ge=64, le=8000)
+    llm_max_tokens_field: MaxTokensField = Field(
+        default=MaxTokensField.auto,
+        description="Request field for llm_max_tokens: auto is max_tokens with OPENAI_BASE_URL, else max_completion_tokens.",
+    )
+    llm_system_role: bool = Field(
+        default=True,
+        description="false: send the instructions in the first user message (chat templates without a system role).",
+    )
     breaker_cooldown: float = Field(default=60.0, ge=0, description="Seconds to skip a failing LLM.")
     llm_rerank: bool = Field(default=True, description="Let the LLM re-rank the people found per question.")
 

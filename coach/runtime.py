@@ -49,16 +49,9 @@ def open_journal(settings: Settings) -> Journal:
 
 def build_service(settings: Settings, index: ExpertIndex, journal: Journal | None = None) -> CoachService:
     """The coach with the LLM engine when one is configured, else offline only."""
-    from coach.llm.breaker import CircuitBreaker
-    from coach.llm.client import build_chat_model
     from coach.llm.engine import LLMEngine
 
-    chat_model = build_chat_model(settings)
-    llm = None
-    if chat_model is not None:
-        llm = LLMEngine(
-            chat_model, settings.prompts_dir, breaker=CircuitBreaker(cooldown_s=settings.breaker_cooldown)
-        )
+    llm = LLMEngine.from_settings(settings)
     return CoachService(index=index, llm=llm, journal=journal, rerank=settings.llm_rerank)
 
 
