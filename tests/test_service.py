@@ -135,7 +135,9 @@ def test_ask_json_says_which_request_shape_each_llm_call_used(
 ) -> None:
     openai_stub.enqueue(StubReply(content=QUESTIONS_JSON))
     openai_stub.default = StubReply(
-        content=json.dumps({"subject": "20 minutes?", "body": "Hi, a short ask."})
+        content=json.dumps(
+            {"subject": "20 minutes?", "body": "Hi, would you have 20 minutes for a coffee soon?"}
+        )
     )
     monkeypatch.setenv("OPENAI_BASE_URL", openai_stub.base_url)
     monkeypatch.setenv("OPENAI_API_KEY", "test")
