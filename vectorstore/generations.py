@@ -23,6 +23,7 @@ same moment cannot overwrite each other: the loser rebuilds on the winner's gene
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -44,6 +45,7 @@ from chromadb.api.models.Collection import Collection as ChromaCollection
 from chromadb.errors import ChromaError, NotFoundError
 
 from coach.errors import IndexStateError
+from vectorstore.failures import is_disk_full
 
 log = logging.getLogger(__name__)
 
@@ -275,19 +277,41 @@ class Generations:
         except ChromaError as exc:
             if "does not exist" in str(exc):
                 return False
-            raise
+            if self._shared or not is_disk_full(exc):
+                raise
+            # A full disk cannot even record the deletion: free this collection's vector files first.
+            for folder in self._vector_folders(name):
+                shutil.rmtree(folder, ignore_errors=True)
+            self._client.delete_collection(name)
         return True
+
+    def _vector_folders(self, name: str) -> list[Path]:
+        """The on-disk folders of one embedded collection's vector segments."""
+        rows = self._segments(
+            "SELECT s.id FROM segments s JOIN collections c ON s.collection = c.id "
+            "WHERE c.name = ? AND s.scope = 'VECTOR'",
+            (name,),
+        )
+        if rows is None or self._chroma_dir is None:
+            return []
+        return [self._chroma_dir / row for row in rows if _UUID_DIR.match(row)]
+
+    def _segments(self, query: str, args: tuple[str, ...] = ()) -> set[str] | None:
+        """Read Chroma's segment table (embedded only); None when its layout is not the one known here."""
+        if self._chroma_dir is None or not (self._chroma_dir / "chroma.sqlite3").exists():
+            return None
+        try:
+            uri = f"file:{self._chroma_dir / 'chroma.sqlite3'}?mode=ro"
+            with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=5)) as db:
+                return {str(row[0]) for row in db.execute(query, args)}
+        except sqlite3.Error as exc:  # another Chroma layout: leave its files alone
+            log.warning("not reading the index's segment table: %s", exc)
+            return None
 
     def _reclaim_folders(self) -> None:
         """Embedded Chroma keeps a deleted collection's vector folder; remove folders no segment uses."""
-        if self._chroma_dir is None or not (self._chroma_dir / "chroma.sqlite3").exists():
-            return
-        try:
-            uri = f"file:{self._chroma_dir / 'chroma.sqlite3'}?mode=ro"
-            with sqlite3.connect(uri, uri=True, timeout=5) as db:
-                live = {str(row[0]) for row in db.execute("SELECT id FROM segments")}
-        except sqlite3.Error as exc:  # another Chroma layout: leave its files alone
-            log.warning("not reclaiming index folders: %s", exc)
+        live = self._segments("SELECT id FROM segments")
+        if live is None or self._chroma_dir is None:
             return
         for folder in self._chroma_dir.iterdir():
             if folder.is_dir() and _UUID_DIR.match(folder.name) and folder.name not in live:

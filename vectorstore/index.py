@@ -13,14 +13,15 @@ from typing import Any
 from urllib.parse import urlparse
 
 import chromadb
+import httpx
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection as ChromaCollection
 from chromadb.config import Settings as ChromaSettings
 from filelock import FileLock, Timeout
 
-from coach.errors import CoachError, IndexBusyError, IndexStateError, ProfileError
+from coach.errors import IndexBusyError, IndexStateError, IndexUnavailableError, ProfileError
 from vectorstore.embeddings import CoachEmbedding
-from vectorstore.failures import GenerationGone, chroma_failures
+from vectorstore.failures import GenerationGone, as_coach_error, chroma_failures
 from vectorstore.filters import FilterIndex
 from vectorstore.generations import GRACE_S, Generations, make_private
 from vectorstore.models import ExpertMatch, ExpertProfile, FieldEvidence, SearchFilters
@@ -57,12 +58,19 @@ def open_client(data_dir: Path | None, chroma_url: str | None) -> tuple[ClientAP
     settings = ChromaSettings(anonymized_telemetry=False)
     if chroma_url:
         url = urlparse(chroma_url)
-        return chromadb.HttpClient(
-            host=url.hostname or "localhost",
-            port=url.port or (443 if url.scheme == "https" else 8000),
-            ssl=url.scheme == "https",
-            settings=settings,
-        ), None
+        try:
+            client = chromadb.HttpClient(
+                host=url.hostname or "localhost",
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=settings,
+            )
+        except (ValueError, httpx.HTTPError) as exc:  # chromadb says "Could not connect" as a ValueError
+            raise IndexUnavailableError(
+                f"The Chroma server at {chroma_url} is not answering ({exc}). Start it (chroma run --path "
+                "DIR --port N), or unset COACH_CHROMA_URL to use the embedded index."
+            ) from exc
+        return client, None
     if data_dir is None:
         raise IndexStateError("Give a data directory (COACH_DATA_DIR) or a Chroma server (COACH_CHROMA_URL)")
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -312,11 +320,11 @@ class ExpertIndex:
             state = self._load(target, source.generation + 1)
             published = self._gens.publish(target, base, self.embedding_key)
         except Exception as exc:
+            error = as_coach_error(exc, self._where, self._chroma_dir)  # before abandoning frees the disk
             self._abandon(target)
-            if isinstance(exc, CoachError):
-                raise
-            with chroma_failures(self._where):
-                raise IndexStateError(f"Writing the index failed, nothing was changed: {exc}") from exc
+            if error is None or type(error) is IndexStateError:
+                error = IndexStateError(f"Writing the index failed, nothing was changed: {exc}")
+            raise error from exc
         if not published:
             self._abandon(target)
             return False
