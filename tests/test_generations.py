@@ -213,3 +213,13 @@ def test_two_writers_on_one_store_both_land(tmp_path: Path) -> None:
     assert interleaved
     c = ExpertIndex(client, OfflineEmbedding(), shared=True)
     assert {p.id for p in c.profiles()} == {"base0", "base1", "base2", "a0", "a1", "b0", "b1"}
+
+
+def test_the_stem_cache_is_bounded() -> None:
+    """Failed before: an unbounded cache kept every distinct query word (785k entries, 251 MB)."""
+    from vectorstore.analysis import stem
+
+    for i in range(70_000):
+        stem(f"word{i}x")
+    info = stem.cache_info()
+    assert info.maxsize is not None and info.currsize <= info.maxsize

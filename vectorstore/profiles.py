@@ -87,7 +87,7 @@ def load_profiles(
         raise ProfileError(f"{name}: cannot read the file ({exc.strerror})") from exc
     if size > max_bytes:
         raise ProfileError(
-            f"{name}: {_megabytes(size)} is over the {_megabytes(max_bytes)} limit; split the file"
+            f"{name}: {_megabytes(size)} is over the {max_bytes / 1_000_000:g} MB limit; split the file"
         )
     try:
         data = path.read_bytes()
@@ -128,7 +128,7 @@ _BOMS = (
 
 def _megabytes(size: int) -> str:
     """Decimal megabytes, rounded up so a file just over the limit never reads as equal to it."""
-    return f"{math.ceil(size / 100_000) / 10:g} MB"
+    return f"{math.ceil(size / 10_000) / 100:g} MB"
 
 
 def parse_profiles(text: str, kind: str, *, name: str, max_rows: int = DEFAULT_MAX_ROWS) -> LoadResult:
@@ -150,7 +150,9 @@ def _rows(text: str, kind: str, name: str) -> Iterator[tuple[int, Any]]:
     if kind == "csv":
         yield from _csv_rows(text, name)
     elif kind == "jsonl":
-        for number, line in enumerate(text.splitlines(), start=1):
+        # JSON Lines ends records at "\n" only; str.splitlines would also cut inside strings at
+        # U+0085, U+2028 and other separators that JSON allows unescaped.
+        for number, line in enumerate(text.split("\n"), start=1):
             if not line.strip():
                 continue
             try:

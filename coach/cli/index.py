@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,13 +27,24 @@ def terminal_progress(label: str, *, quiet: bool = False) -> Iterator[Progress |
     if quiet or not sys.stderr.isatty():
         yield None
         return
-    with tqdm(desc=label, unit="profiles", file=sys.stderr, leave=False, dynamic_ncols=True) as bar:
+    columns, lines = _terminal_size()
+    with tqdm(desc=label, unit="profiles", file=sys.stderr, leave=False, ncols=columns, nrows=lines) as bar:
 
         def show(done: int, total: int) -> None:
             bar.total = total
             bar.update(done - bar.n)
 
         yield show
+
+
+def _terminal_size() -> tuple[int, int]:
+    """Columns and lines of the terminal; 80x24 where it reports 0x0 (a pseudo-terminal nobody sized),
+    which tqdm would otherwise take as "no room" and draw nothing."""
+    try:
+        size = os.get_terminal_size(sys.stderr.fileno())
+    except OSError:
+        return 80, 24
+    return size.columns or 80, size.lines or 24
 
 
 @cli.command("index")
