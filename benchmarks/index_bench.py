@@ -182,8 +182,9 @@ def in_child(n: int, repeats: int) -> dict[str, float | int]:
         [sys.executable, __file__, "--child", str(n), "--repeats", str(repeats)],
         capture_output=True,
         text=True,
-        check=True,
     )
+    if proc.returncode != 0:
+        raise SystemExit(f"the {n}-profile run failed:\n{proc.stderr[-3000:]}")
     return dict(json.loads(proc.stdout))
 
 

@@ -125,7 +125,7 @@ def test_index_files_are_private(tmp_path: Path) -> None:
 
 def test_an_index_written_by_the_previous_layout_is_adopted(tmp_path: Path) -> None:
     """Data directories from before the pointer: complete collections named experts-...-gN."""
-    from vectorstore.index import _metadata
+    from vectorstore.records import record_metadata as _metadata
 
     client = chromadb.PersistentClient(
         path=str(tmp_path / "chroma"), settings=ChromaSettings(anonymized_telemetry=False)

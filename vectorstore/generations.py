@@ -23,14 +23,12 @@ same moment cannot overwrite each other: the loser rebuilds on the winner's gene
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
 import re
 import shutil
 import socket
-import sqlite3
 import threading
 import time
 from collections import Counter
@@ -45,6 +43,7 @@ from chromadb.api.models.Collection import Collection as ChromaCollection
 from chromadb.errors import ChromaError, NotFoundError
 
 from coach.errors import IndexStateError
+from vectorstore.disk import reclaim_folders, vector_folders
 from vectorstore.failures import is_disk_full
 
 log = logging.getLogger(__name__)
@@ -56,7 +55,6 @@ GRACE_S = 600.0
 STALE_S = 900.0
 MUTEX_STALE_S = 30.0
 MUTEX_WAIT_S = 20.0
-_UUID_DIR = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 @dataclass(frozen=True)
@@ -253,8 +251,8 @@ class Generations:
                 deleted.append(name)
                 with self._mutex:
                     self._doomed.discard(name)
-        if not self._shared:
-            self._reclaim_folders()
+        if not self._shared and self._chroma_dir is not None:
+            reclaim_folders(self._chroma_dir)
         return deleted
 
     def _may_delete(self, meta: dict[str, Any], name: str, pointer: Pointer | None, now: float) -> bool:
@@ -280,42 +278,11 @@ class Generations:
             if self._shared or not is_disk_full(exc):
                 raise
             # A full disk cannot even record the deletion: free this collection's vector files first.
-            for folder in self._vector_folders(name):
-                shutil.rmtree(folder, ignore_errors=True)
+            if self._chroma_dir is not None:
+                for folder in vector_folders(self._chroma_dir, name):
+                    shutil.rmtree(folder, ignore_errors=True)
             self._client.delete_collection(name)
         return True
-
-    def _vector_folders(self, name: str) -> list[Path]:
-        """The on-disk folders of one embedded collection's vector segments."""
-        rows = self._segments(
-            "SELECT s.id FROM segments s JOIN collections c ON s.collection = c.id "
-            "WHERE c.name = ? AND s.scope = 'VECTOR'",
-            (name,),
-        )
-        if rows is None or self._chroma_dir is None:
-            return []
-        return [self._chroma_dir / row for row in rows if _UUID_DIR.match(row)]
-
-    def _segments(self, query: str, args: tuple[str, ...] = ()) -> set[str] | None:
-        """Read Chroma's segment table (embedded only); None when its layout is not the one known here."""
-        if self._chroma_dir is None or not (self._chroma_dir / "chroma.sqlite3").exists():
-            return None
-        try:
-            uri = f"file:{self._chroma_dir / 'chroma.sqlite3'}?mode=ro"
-            with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=5)) as db:
-                return {str(row[0]) for row in db.execute(query, args)}
-        except sqlite3.Error as exc:  # another Chroma layout: leave its files alone
-            log.warning("not reading the index's segment table: %s", exc)
-            return None
-
-    def _reclaim_folders(self) -> None:
-        """Embedded Chroma keeps a deleted collection's vector folder; remove folders no segment uses."""
-        live = self._segments("SELECT id FROM segments")
-        if live is None or self._chroma_dir is None:
-            return
-        for folder in self._chroma_dir.iterdir():
-            if folder.is_dir() and _UUID_DIR.match(folder.name) and folder.name not in live:
-                shutil.rmtree(folder, ignore_errors=True)
 
     def _building_meta(self, embedding_key: str, generation: int) -> dict[str, Any]:
         return {
@@ -325,15 +292,6 @@ class Generations:
             "owner": _owner(),
             "heartbeat": self._clock(),
         }
-
-
-def make_private(root: Path) -> None:
-    """Owner-only permissions on an index folder: directories 0700, files 0600."""
-    for path in [root, *root.rglob("*")]:
-        try:
-            path.chmod(0o700 if path.is_dir() else 0o600)
-        except OSError:  # a file Chroma removed meanwhile
-            continue
 
 
 def _owner() -> str:

@@ -7,24 +7,22 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlparse
 
-import chromadb
-import httpx
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection as ChromaCollection
-from chromadb.config import Settings as ChromaSettings
-from filelock import FileLock, Timeout
+from filelock import FileLock
 
-from coach.errors import IndexBusyError, IndexStateError, IndexUnavailableError, ProfileError
+from coach.errors import IndexStateError, ProfileError
+from vectorstore.client import open_client
+from vectorstore.disk import make_private
 from vectorstore.embeddings import CoachEmbedding
 from vectorstore.failures import GenerationGone, as_coach_error, chroma_failures
 from vectorstore.filters import FilterIndex
-from vectorstore.generations import GRACE_S, Generations, make_private
+from vectorstore.generations import GRACE_S, Generations
 from vectorstore.models import ExpertMatch, ExpertProfile, FieldEvidence, SearchFilters
+from vectorstore.records import UpsertReport, plan_upsert, read_profiles, record_metadata
 from vectorstore.retrieval import Retriever
 
 log = logging.getLogger(__name__)
@@ -34,57 +32,7 @@ REFRESH_S = 2.0  # with a shared server: how stale a process's view of the index
 PUBLISH_ATTEMPTS = 3
 Progress = Callable[[int, int], None]
 Exclusive = Callable[[], AbstractContextManager[object]]
-
-
-@dataclass
-class UpsertReport:
-    """What an import changed; ids are listed so callers can show them."""
-
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
-
-    def counts(self) -> dict[str, int]:
-        return {name: len(getattr(self, name)) for name in ("added", "updated", "unchanged", "removed")}
-
-
-def open_client(data_dir: Path | None, chroma_url: str | None) -> tuple[ClientAPI, FileLock | None]:
-    """An HttpClient for a server URL, else an embedded PersistentClient that this process owns."""
-    settings = ChromaSettings(anonymized_telemetry=False)
-    if chroma_url:
-        url = urlparse(chroma_url)
-        try:
-            client = chromadb.HttpClient(
-                host=url.hostname or "localhost",
-                port=url.port or (443 if url.scheme == "https" else 8000),
-                ssl=url.scheme == "https",
-                settings=settings,
-            )
-        except (ValueError, httpx.HTTPError) as exc:  # chromadb says "Could not connect" as a ValueError
-            raise IndexUnavailableError(
-                f"The Chroma server at {chroma_url} is not answering ({exc}). Start it (chroma run --path "
-                "DIR --port N), or unset COACH_CHROMA_URL to use the embedded index."
-            ) from exc
-        return client, None
-    if data_dir is None:
-        raise IndexStateError("Give a data directory (COACH_DATA_DIR) or a Chroma server (COACH_CHROMA_URL)")
-    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    lock = FileLock(data_dir / "index.lock", timeout=0, mode=0o600)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise IndexBusyError(
-            f"Another coach process is using the index in {data_dir}. Stop it, point COACH_DATA_DIR "
-            "elsewhere, or share one index through a server: chroma run --path DIR, then COACH_CHROMA_URL."
-        ) from None
-    chroma_dir = data_dir / "chroma"
-    chroma_dir.mkdir(mode=0o700, exist_ok=True)
-    return chromadb.PersistentClient(path=str(chroma_dir), settings=settings), lock
+__all__ = ["ExpertIndex", "Progress", "UpsertReport", "open_client"]
 
 
 class ExpertIndex:
@@ -253,7 +201,7 @@ class ExpertIndex:
         with chroma_failures(self._where), self._write_lock, self._exclusive():
             for _ in range(PUBLISH_ATTEMPTS):
                 state = self._current(force=True)
-                report = _plan(incoming, state.profiles, replace, keep)
+                report = plan_upsert(incoming, state.profiles, replace, keep)
                 if not report.changed:
                     if progress:
                         progress(len(incoming), len(incoming))
@@ -289,7 +237,7 @@ class ExpertIndex:
     def _reindex(self, source: str, base: str | None) -> _State:
         collection = self._client.get_collection(source, embedding_function=None)
         log.warning("re-indexing %s with embedding %s", source, self.embedding_key)
-        profiles = [p for _, p in _read_profiles(collection)]
+        profiles = [p for _, p in read_profiles(collection)]
         before = _State.empty()
         if not self._write_generation(before, [], profiles, None, base=base):
             raise IndexStateError("Another process re-indexed at the same time; start again.")
@@ -416,14 +364,14 @@ class ExpertIndex:
                 ids=[profile.id for profile in chunk],
                 embeddings=self._embedding(documents),
                 documents=documents,
-                metadatas=[_metadata(profile) for profile in chunk],
+                metadatas=[record_metadata(profile) for profile in chunk],
             )
             done += len(chunk)
             if progress:
                 progress(done, total)
 
     def _load(self, collection: ChromaCollection, generation: int) -> _State:
-        profiles = dict(_read_profiles(collection))
+        profiles = dict(read_profiles(collection))
         return _State(
             collection=collection,
             profiles=profiles,
@@ -454,46 +402,3 @@ class _State:
     @classmethod
     def empty(cls) -> _State:
         return cls(collection=None, profiles={}, filters=FilterIndex([]), retriever=Retriever([]))
-
-
-def _plan(
-    incoming: dict[str, ExpertProfile],
-    current: dict[str, ExpertProfile],
-    replace: bool,
-    keep: Collection[str],
-) -> UpsertReport:
-    report = UpsertReport()
-    for pid, profile in incoming.items():
-        existing = current.get(pid)
-        if existing is None:
-            report.added.append(pid)
-        elif existing.content_hash() != profile.content_hash():
-            report.updated.append(pid)
-        else:
-            report.unchanged.append(pid)
-    if replace:
-        report.removed = [pid for pid in current if pid not in incoming and pid not in keep]
-    return report
-
-
-def _read_profiles(collection: ChromaCollection, batch: int = 5000) -> Iterable[tuple[str, ExpertProfile]]:
-    offset = 0
-    while True:
-        got = collection.get(include=["metadatas"], limit=batch, offset=offset)
-        for pid, metadata in zip(got["ids"], got["metadatas"] or [], strict=True):
-            yield pid, ExpertProfile.model_validate_json(str(metadata["profile"]))
-        if len(got["ids"]) < batch:
-            return
-        offset += batch
-
-
-def _metadata(profile: ExpertProfile) -> dict[str, Any]:
-    metadata: dict[str, Any] = {
-        "profile": profile.model_dump_json(),
-        "availability": profile.availability.value,
-        "location": profile.location.casefold(),
-        "department": profile.department.casefold(),
-    }
-    if profile.languages:
-        metadata["languages"] = [language.casefold() for language in profile.languages]
-    return metadata
