@@ -223,7 +223,8 @@ class ExpertIndex:
         if pointer is None:
             legacy = self._gens.legacy()
             mine = [c for c in legacy if (c.metadata or {}).get("embedding") == self.embedding_key]
-            if mine and self._gens.publish(mine[-1], None, self.embedding_key):
+            if mine:  # adopt it; if another process adopted one first, take theirs
+                self._gens.publish(mine[-1], None, self.embedding_key)
                 pointer = self._gens.pointer()
             elif legacy:
                 return self._reindex(legacy[-1].name, base=None)

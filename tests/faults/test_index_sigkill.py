@@ -66,12 +66,12 @@ def test_sigkill_mid_import_leaves_old_or_new_and_a_rerun_completes(tmp_path: Pa
     assert first.wait(300) == 0, first.communicate()[1]
     sqlite = data_dir / "chroma" / "chroma.sqlite3"
     killed_mid_write = 0
-    for delay in (0.3, 2.0):
-        before = sqlite.stat().st_size
+    for delay in (0.5, 2.5):
+        before = sqlite.stat().st_mtime_ns
         proc = coach_index(data_dir, new_csv)
         deadline = time.monotonic() + 120
-        while sqlite.stat().st_size == before and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.02)  # wait until the import is writing its new generation
+        while sqlite.stat().st_mtime_ns == before and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)  # wait until the import writes to the store
         time.sleep(delay)
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
