@@ -8,6 +8,7 @@ JSON line: what the index holds, what a search finds, and the error the import m
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -17,13 +18,17 @@ from vectorstore.embeddings import OfflineEmbedding
 from vectorstore.index import ExpertIndex
 from vectorstore.models import ExpertProfile
 
+FILLER_CAP = 64_000_000  # the test disk is a 20 MB tmpfs; never write more than this anywhere
+
 
 def fill_disk(filler: Path) -> None:
-    """Write zeros until the disk says it is full (another process taking the space)."""
-    block = b"\\0" * 1_000_000
+    """Write zeros until the disk says it is full (another process taking the space), at most FILLER_CAP."""
+    if not os.path.ismount(filler.parent):
+        raise SystemExit(f"refusing to fill {filler.parent}: it is not a dedicated mount")
+    block = bytes(1_000_000)
     with filler.open("wb") as out:
         try:
-            while True:
+            for _ in range(FILLER_CAP // len(block)):
                 out.write(block)
                 out.flush()
         except OSError:
