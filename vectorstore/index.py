@@ -246,9 +246,9 @@ class ExpertIndex:
         collection = self._client.get_collection(source, embedding_function=None)
         log.warning("re-indexing %s with embedding %s", source, self.embedding_key)
         profiles = [p for _, p in read_profiles(collection)]
-        before = _State.empty()
-        if not self._write_generation(before, [], profiles, None, base=base):
-            raise IndexStateError("Another process re-indexed at the same time; start again.")
+        with self._exclusive():
+            if not self._write_generation(_State.empty(), [], profiles, None, base=base):
+                raise IndexStateError("Another process re-indexed at the same time; start again.")
         self.initialised = True
         return self._state
 
