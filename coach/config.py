@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from coach.errors import ConfigError
 from coach.models import Mode
@@ -60,6 +62,20 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1")
     port: int = Field(default=7860, ge=1, le=65535)
     auth: SecretStr | None = Field(default=None, description="user:password; required off loopback.")
+    journal_url: str | None = Field(
+        default=None, description="postgresql://user@host/db for a journal shared by several instances."
+    )
+    users_file: Path | None = Field(
+        default=None,
+        description="Accounts with argon2 password hashes (`coach users add`); default DATA_DIR/users.json.",
+    )
+    admins: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(), description="Comma-separated user names that may see the Insights tab."
+    )
+    identity_header: str | None = Field(
+        default=None, description="Trust this header (e.g. X-Forwarded-User) set by an SSO reverse proxy."
+    )
+    insights_min_group: int = Field(default=5, ge=2, description="Fewest people behind any number shown.")
     max_file_mb: float = Field(default=20.0, gt=0, description="Largest profile file accepted.")
     max_rows: int = Field(default=50_000, gt=0, description="Most rows in one profile file.")
     link_allowlist: tuple[str, ...] = Field(default=(), description="Hosts links may point to.")
@@ -70,6 +86,21 @@ class Settings(BaseSettings):
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("COACH_CHROMA_URL must look like http://localhost:8000")
         return value or None
+
+    @field_validator("journal_url")
+    @classmethod
+    def _journal_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("postgresql://", "postgresql+psycopg://", "sqlite:///")):
+            raise ValueError("COACH_JOURNAL_URL must look like postgresql://user@host:5432/coach")
+        return value or None
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _names(cls, value: object) -> object:
+        if isinstance(value, str):
+            names = json.loads(value) if value.lstrip().startswith("[") else value.split(",")
+            return tuple(str(name).strip() for name in names if str(name).strip())
+        return value
 
     @property
     def mode(self) -> Mode:
@@ -82,6 +113,15 @@ class Settings(BaseSettings):
     @property
     def journal_path(self) -> Path:
         return self.data_dir / "journal.sqlite3"
+
+    @property
+    def journal_location(self) -> str:
+        """COACH_JOURNAL_URL when set (a shared database), else the SQLite file in the data directory."""
+        return self.journal_url or str(self.journal_path)
+
+    @property
+    def users_path(self) -> Path:
+        return self.users_file or self.data_dir / "users.json"
 
     def auth_pair(self) -> tuple[str, str] | None:
         if self.auth is None:

@@ -8,6 +8,7 @@ from coach.config import EmbeddingKind, Settings
 from coach.journal.store import Journal
 from coach.models import Mode
 from coach.service import CoachService
+from coach.users import UserDirectory
 from vectorstore.embeddings import CoachEmbedding, OfflineEmbedding, OpenAICompatibleEmbedding
 from vectorstore.index import ExpertIndex, Progress
 from vectorstore.local_embedding import LocalOnnxEmbedding
@@ -43,11 +44,26 @@ def open_index(settings: Settings, *, seed: bool = True, progress: Progress | No
 
 
 def open_journal(settings: Settings) -> Journal:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return Journal.open(settings.journal_path)
+    """The journal at COACH_JOURNAL_URL (PostgreSQL, shared by instances), else SQLite in the data dir."""
+    if settings.journal_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return Journal.open(settings.journal_location)
 
 
-def build_service(settings: Settings, index: ExpertIndex, journal: Journal | None = None) -> CoachService:
+def open_users(settings: Settings) -> UserDirectory:
+    """The accounts: the users file, plus the single COACH_AUTH login when one is set."""
+    pair = settings.auth_pair()
+    return UserDirectory(
+        settings.users_path, admins=settings.admins, extra=dict([pair]) if pair is not None else None
+    )
+
+
+def build_service(
+    settings: Settings,
+    index: ExpertIndex,
+    journal: Journal | None = None,
+    users: UserDirectory | None = None,
+) -> CoachService:
     """The coach with the LLM engine when one is configured, else offline only."""
     from coach.llm.breaker import CircuitBreaker
     from coach.llm.client import build_chat_model
@@ -59,7 +75,9 @@ def build_service(settings: Settings, index: ExpertIndex, journal: Journal | Non
         llm = LLMEngine(
             chat_model, settings.prompts_dir, breaker=CircuitBreaker(cooldown_s=settings.breaker_cooldown)
         )
-    return CoachService(index=index, llm=llm, journal=journal, rerank=settings.llm_rerank)
+    return CoachService(
+        index=index, llm=llm, journal=journal, rerank=settings.llm_rerank, users=users or open_users(settings)
+    )
 
 
 def serve(settings: Settings) -> None:

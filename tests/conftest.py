@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.openai_stub import OpenAIStub
+from tests.servers import PostgresServer
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
@@ -86,3 +87,19 @@ def openai_stub() -> Iterator[OpenAIStub]:
     """A real OpenAI-compatible HTTP server on loopback, scripted per test."""
     with OpenAIStub() as stub:
         yield stub
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One real PostgreSQL server for the session (the OS's binaries, on loopback); tests make databases."""
+    server = PostgresServer().start()
+    yield server
+    server.stop("immediate")
+
+
+@pytest.fixture
+def postgres_url(postgres: PostgresServer, request: pytest.FixtureRequest) -> str:
+    """A fresh, empty database on the session's PostgreSQL server."""
+    name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name.lower())[:50]
+    name += f"_{abs(hash(request.node.nodeid)) % 10**8}"
+    return postgres.create_database(name)

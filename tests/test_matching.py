@@ -71,7 +71,7 @@ def journal(tmp_path: Path) -> Iterator[Journal]:
 
 def test_forty_requests_rotate_among_comparable_experts(index: ExpertIndex, journal: Journal) -> None:
     def recent(ids):  # type: ignore[no-untyped-def]
-        return journal.count_intros(ids, since=datetime.now(UTC) - timedelta(days=30))
+        return journal.count_asks(ids, since=datetime.now(UTC) - timedelta(days=30))
 
     firsts = []
     for n in range(40):
@@ -79,7 +79,7 @@ def test_forty_requests_rotate_among_comparable_experts(index: ExpertIndex, jour
         top = result.matches[0]
         assert top.profile.availability is not Availability.unavailable, "unavailable is never first"
         firsts.append(top.profile.id)
-        journal.log_intro(f"user{n}", top.profile.id)  # 40 different people asking
+        journal.record_ask(f"user{n}", top.profile.id)  # 40 different people asking
     counts = Counter(firsts)
     assert set(counts) == {"p1", "p2", "p3"}, counts
     assert max(counts.values()) - min(counts.values()) <= 4, f"requests are spread: {counts}"
@@ -141,7 +141,7 @@ def test_what_next_from_a_scripted_journal(index: ExpertIndex, journal: Journal)
 
 
 def test_redrafting_an_intro_counts_as_one_ask(journal: Journal) -> None:
-    assert journal.log_intro("alex", "p1") is True
-    assert journal.log_intro("alex", "p1") is False, "a channel or tone switch is the same ask"
-    assert journal.log_intro("sam", "p1") is True
-    assert journal.count_intros(["p1"], since=datetime.now(UTC) - timedelta(days=30)) == {"p1": 2}
+    assert journal.record_ask("alex", "p1") is True
+    assert journal.record_ask("alex", "p1") is False, "a channel or tone switch is the same ask"
+    assert journal.record_ask("sam", "p1") is True
+    assert journal.count_asks(["p1"], since=datetime.now(UTC) - timedelta(days=30)) == {"p1": 2}

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 from coach.journal.portable import JournalSnapshot
-from coach.models import ChatStatus, TimelineEvent, TimelineKind
+from coach.models import ChatStatus, Question, TimelineEvent, TimelineKind
 
 
-def timeline(snapshot: JournalSnapshot) -> list[TimelineEvent]:
-    """The journal as dated events, oldest first; events of one logged chat keep the loop's order."""
+def timeline(snapshot: JournalSnapshot, tz: tzinfo = UTC) -> list[TimelineEvent]:
+    """The journal as dated events, oldest first, with times in `tz`; events of one logged chat keep the
+    loop's order. Give the zone chat dates were taken in, so a chat and its events show the same day."""
     names = {c.id: c.expert_name for c in snapshot.chats}
     rows: list[tuple[TimelineKind, datetime | None, int, str, str, int | None]] = []
     rows += [(TimelineKind.wish, w.created_at, w.id, w.text, "", None) for w in snapshot.wishes]
@@ -32,7 +33,9 @@ def timeline(snapshot: JournalSnapshot) -> list[TimelineEvent]:
         for r in snapshot.referrals
     ]
     events = [
-        TimelineEvent(kind=kind, at=at, entry_id=entry_id, text=text, detail=detail, chat_id=chat_id)
+        TimelineEvent(
+            kind=kind, at=at.astimezone(tz), entry_id=entry_id, text=text, detail=detail, chat_id=chat_id
+        )
         for kind, at, entry_id, text, detail, chat_id in rows
         if at is not None
     ]
@@ -46,3 +49,25 @@ def _order(event: TimelineEvent) -> tuple[datetime, int, int]:
     # A question that came up in a chat sorts after that chat's takeaways and referrals at the same moment.
     late = event.kind is TimelineKind.question and event.chat_id is not None
     return (event.at, len(_RANK) if late else _RANK[event.kind], event.entry_id)
+
+
+def questions_by_wish(snapshot: JournalSnapshot) -> list[tuple[str, list[Question]]]:
+    """The user's questions grouped under the wish they came from, newest wish first; loose ones last.
+
+    Questions raised in a chat are grouped under "From your chats", questions added by hand under "Your own".
+    """
+    wishes = {w.id: w for w in snapshot.wishes}
+    groups: dict[tuple[int, int], list[Question]] = {}
+    for question in snapshot.questions:
+        if question.wish_id in wishes:
+            key = (0, -question.wish_id)  # type: ignore[operator]
+        else:
+            key = (1, 0) if question.chat_id is not None else (2, 0)
+        groups.setdefault(key, []).append(question)
+    titled = []
+    for (kind, wish), questions in sorted(groups.items()):
+        title = (
+            wishes[-wish].text if kind == 0 else ("From your chats" if kind == 1 else "Your own questions")
+        )
+        titled.append((title, questions))
+    return titled
