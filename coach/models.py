@@ -21,6 +21,19 @@ WHY_MAX_CHARS = 400
 MAX_JOURNAL_TEXT = 4_000
 MAX_NAME_CHARS = 200
 
+JournalText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_JOURNAL_TEXT)
+]
+JournalNote = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_JOURNAL_TEXT)]
+WishText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_WISH_CHARS)]
+QuestionText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=QUESTION_MIN_CHARS, max_length=QUESTION_MAX_CHARS),
+]
+WhyText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=WHY_MAX_CHARS)]
+ExpertId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_CHARS)]
+NameText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_CHARS)]
+
 
 class Mode(StrEnum):
     llm = "llm"
@@ -64,8 +77,8 @@ class LearningQuestion(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    text: str = Field(min_length=QUESTION_MIN_CHARS, max_length=QUESTION_MAX_CHARS)
-    why: str = Field(default="", max_length=WHY_MAX_CHARS)
+    text: QuestionText
+    why: WhyText = ""
     facet: str = ""
     search_query: str = ""
 
@@ -147,19 +160,6 @@ class IntroMessage(BaseModel):
 
 
 # --- The learning journal: wish -> question -> coffee chat -> takeaways, referrals, next questions.
-
-JournalText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_JOURNAL_TEXT)
-]
-JournalNote = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_JOURNAL_TEXT)]
-WishText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_WISH_CHARS)]
-QuestionText = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=QUESTION_MIN_CHARS, max_length=QUESTION_MAX_CHARS),
-]
-WhyText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=WHY_MAX_CHARS)]
-ExpertId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_CHARS)]
-NameText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_CHARS)]
 
 
 class QuestionStatus(StrEnum):

@@ -68,16 +68,22 @@ class PostgresServer:
     def start(self) -> PostgresServer:
         initdb, pg_ctl = pg_bin("initdb"), pg_bin("pg_ctl")
         if initdb is None or pg_ctl is None:
-            raise RuntimeError("PostgreSQL server binaries are missing: apt-get install postgresql (see .ci/run)")
+            raise RuntimeError(
+                "PostgreSQL server binaries are missing: apt-get install postgresql (see .ci/run)"
+            )
         self.root.mkdir(parents=True, exist_ok=True)
         self.root.chmod(0o700)
         if os.geteuid() == 0:
             shutil.chown(self.root, "postgres", "postgres")
         if not (self.data / "PG_VERSION").exists():
             _run(_as_postgres([initdb, "-D", str(self.data), "-A", "trust", "-U", self.user, "-E", "UTF8"]))
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=on"
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
         log = self.root / "server.log"
-        _run(_as_postgres([pg_ctl, "-D", str(self.data), "-o", options, "-l", str(log), "-w", "-t", "60", "start"]))
+        _run(
+            _as_postgres(
+                [pg_ctl, "-D", str(self.data), "-o", options, "-l", str(log), "-w", "-t", "60", "start"]
+            )
+        )
         return self
 
     def stop(self, mode: str = "fast", *, remove: bool = True) -> None:
@@ -96,6 +102,18 @@ class PostgresServer:
 
         with psycopg.connect(self.url(), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def empty_database(self, name: str) -> str:
+        """`name`, created once and emptied (every table dropped) on each call."""
+        import psycopg
+
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+                conn.execute(f'CREATE DATABASE "{name}"')
+        with psycopg.connect(self.url(name), autocommit=True) as conn:
+            conn.execute("DROP SCHEMA public CASCADE")
+            conn.execute("CREATE SCHEMA public")
         return self.url(name)
 
     def tool(self, name: str) -> str:
@@ -144,7 +162,12 @@ class Process:
     def start(self) -> Process:
         handle = self.log.open("ab")
         self.popen = subprocess.Popen(
-            self.command, stdout=handle, stderr=subprocess.STDOUT, env=self.env, cwd=REPO, start_new_session=True
+            self.command,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            env=self.env,
+            cwd=REPO,
+            start_new_session=True,
         )
         return self
 

@@ -17,12 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from coach.errors import CoachError, CoachInputError
-from coach.journal.portable import JournalImportConflict, JournalImportError
 from sqlalchemy import Connection, create_engine, inspect, text
 
+from coach.errors import CoachError, CoachInputError
 from coach.journal.database import JournalMigrationError, journal_url
+from coach.journal.portable import JournalImportConflict, JournalImportError
 from coach.journal.store import MIGRATIONS, Journal, JournalError, JournalInputError, JournalNotFound
 from coach.models import (
     MAX_WISH_CHARS,

@@ -8,6 +8,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # never a window: the CLI writes files and the web app embeds figures
 
+from matplotlib import dates
 from matplotlib.figure import Figure
 
 from coach.journal.insights import InsightsReport
@@ -19,7 +20,7 @@ def trend_figure(report: InsightsReport) -> Figure:
     """Questions, weak matches and requests sent per week (weeks with too few people are left out)."""
     figure = Figure(figsize=SIZE, layout="constrained")
     axes = figure.subplots()
-    weeks = [w.start for w in report.trend]
+    weeks = dates.date2num([w.start for w in report.trend])
     for values, label in (
         ([w.questions for w in report.trend], "questions asked"),
         ([w.weak for w in report.trend], "nobody fitted well"),
@@ -29,8 +30,9 @@ def trend_figure(report: InsightsReport) -> Figure:
     axes.set_title(f"By week (groups of at least {report.min_group} people)")
     axes.set_ylabel("count")
     axes.legend(loc="upper left", fontsize="small")
+    axes.xaxis.set_major_formatter(dates.DateFormatter("%d %b"))
     figure.autofmt_xdate()
-    if not weeks:
+    if not len(weeks):
         axes.text(0.5, 0.5, "no week with enough people", ha="center", va="center", transform=axes.transAxes)
     return figure
 

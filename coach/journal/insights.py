@@ -142,9 +142,9 @@ def build_report(
     month = now - timedelta(days=30)
     index = {p.id: p for p in profiles}
     recent: dict[str, list[Any]] = defaultdict(list)
-    for row in asked:
-        if row.created_at >= month and row.expert_id in index:
-            recent[row.expert_id].append(row)
+    for ask in asked:
+        if ask.created_at >= month and ask.expert_id in index:
+            recent[ask.expert_id].append(ask)
     loads = []
     for expert_id, rows in recent.items():
         profile = index[expert_id]
