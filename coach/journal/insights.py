@@ -223,8 +223,8 @@ def _trend(
     ]
 
     def bucket(moment: datetime) -> dict[str, Any] | None:
-        n = int((moment - since) / timedelta(weeks=1))
-        return buckets[n] if 0 <= n < weeks else None
+        n = min(int((moment - since) / timedelta(weeks=1)), weeks - 1)  # the report's own moment: last week
+        return buckets[n] if moment >= since else None
 
     for row in searched:
         if (b := bucket(row.created_at)) is not None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from coach.errors import CoachInputError
 from coach.journal.portable import JournalSnapshot
 from coach.models import ChatStatus, Question, TimelineEvent, TimelineKind
 
@@ -71,3 +73,16 @@ def questions_by_wish(snapshot: JournalSnapshot) -> list[tuple[str, list[Questio
         )
         titled.append((title, questions))
     return titled
+
+
+def user_zone(name: str | None) -> tzinfo:
+    """The IANA zone a person's dates are shown and taken in (the browser's, or --tz); UTC when not given."""
+    name = (name or "").strip()
+    if not name or name.upper() == "UTC":
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise CoachInputError(
+            f"Unknown time zone {name!r}: use an IANA name such as 'Europe/London' or 'America/New_York'."
+        ) from None
