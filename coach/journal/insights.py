@@ -200,11 +200,12 @@ def _departments(
         asking = len(askers[department])
         got = received[department]
         got_people = len({r.user_id for r in got})
+        shown = asking >= min_group or asking == 0  # nobody asking involves no one
         rows.append(
             DepartmentRow(
                 department=department,
-                people_asking=asking if asking >= min_group else None,
-                questions=questions[department] if asking >= min_group else None,
+                people_asking=asking if shown else None,
+                questions=questions[department] if shown else None,
                 experts=experts[department],
                 asks_received=len(got) if not got or got_people >= min_group else None,
             )
