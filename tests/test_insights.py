@@ -118,7 +118,7 @@ def test_no_number_ever_rests_on_fewer_people_than_the_minimum(
     assert all(g.people >= min_group for g in report.gaps)
     assert all(e.people >= min_group for e in report.experts)
     assert all(w.people >= min_group for w in report.trend)
-    assert all(d.people_asking is None or d.people_asking >= min_group for d in report.departments)
+    assert all(d.people_asking in (None, 0) or d.people_asking >= min_group for d in report.departments)
 
 
 def test_search_records_keep_topic_and_fit_but_no_text(tmp_path: Path) -> None:
