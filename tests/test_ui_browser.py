@@ -206,6 +206,8 @@ def test_full_flow(web: Browser) -> None:
     shot(page, "07-intro-slack")
 
     tab(page, "Journal")
+    # Opening the tab fills "Who did you talk to?"; saving before that lands has nobody to save for.
+    page.wait_for_function("() => document.querySelector('#qc-j-expert input')?.value")
     page.locator("#qc-j-learned textarea").fill("Margins drive which books get signed")
     page.locator("#qc-j-save").click()
     page.locator("#qc-j-timeline").get_by_text("Margins drive which books get signed").wait_for()

@@ -1,0 +1,125 @@
+"""The Intro tab: a short, easy-to-decline message to the chosen expert, by channel and tone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from coach.models import Channel, Tone
+from coach.web.cards import expert_label, notice_html
+from coach.web.context import NO_EXPERT, Frame, WebContext, user_errors
+from coach.web.render import fallback_text
+from coach.web.session import CoachSession, expert_questions
+from coach.web.tabs.people import PeopleTab
+
+CHANNELS = [
+    ("Email", Channel.email.value),
+    ("Slack / Teams", Channel.slack.value),
+    ("LinkedIn", Channel.linkedin.value),
+]
+TONES = [("Warm", Tone.warm.value), ("Concise", Tone.concise.value), ("Formal", Tone.formal.value)]
+
+
+@dataclass(frozen=True)
+class IntroTab:
+    title: gr.Markdown
+    channel: gr.Radio
+    tone: gr.Radio
+    your_name: gr.Textbox
+    about_you: gr.Textbox
+    redraft: gr.Button
+    subject: gr.Textbox
+    body: gr.Textbox
+
+
+def layout() -> IntroTab:
+    """Channel, tone, who you are, and the editable subject and message."""
+    with gr.Tab("Intro", id="intro", elem_id="qc-tab-intro"):
+        title = gr.Markdown(NO_EXPERT, elem_id="qc-intro-title")
+        with gr.Row():
+            channel = gr.Radio(CHANNELS, value=Channel.email.value, label="Channel", elem_id="qc-channel")
+            tone = gr.Radio(TONES, value=Tone.warm.value, label="Tone", elem_id="qc-tone")
+        with gr.Row():
+            your_name = gr.Textbox(label="Your name", placeholder="Alex", elem_id="qc-your-name")
+            about_you = gr.Textbox(
+                label="About you", placeholder="I'm on the self-publishing team", elem_id="qc-about-you"
+            )
+        redraft = gr.Button("Redraft", size="sm", elem_id="qc-redraft")
+        subject = gr.Textbox(label="Subject", buttons=["copy"], interactive=True, elem_id="qc-subject")
+        body = gr.Textbox(label="Message", lines=9, buttons=["copy"], interactive=True, elem_id="qc-body")
+    return IntroTab(title, channel, tone, your_name, about_you, redraft, subject, body)
+
+
+class IntroHandlers:
+    """Opening the intro for the chosen expert, and redrafting it."""
+
+    def __init__(self, ctx: WebContext) -> None:
+        self.ctx = ctx
+
+    def open_intro(
+        self,
+        expert_id: str | None,
+        channel: str,
+        tone: str,
+        name: str,
+        context: str,
+        minutes: int,
+        session: CoachSession,
+        request: gr.Request,
+    ) -> tuple[Any, ...]:
+        expert = self.ctx.chosen(expert_id)
+        title = f"### Message to {self.ctx.inert(expert_label(expert))}"
+        draft = self.draft_intro(expert.id, channel, tone, name, context, minutes, session, request)
+        return (gr.Tabs(selected="intro"), title, *draft)
+
+    def draft_intro(
+        self,
+        expert_id: str | None,
+        channel: str,
+        tone: str,
+        name: str,
+        context: str,
+        minutes: int,
+        session: CoachSession,
+        request: gr.Request,
+    ) -> tuple[Any, ...]:
+        """A short, easy-to-decline message; the subject line only for email."""
+        expert = self.ctx.chosen(expert_id)
+        questions, evidence = expert_questions(session, expert.id)
+        questions = questions or [q.text for q in session.questions[:1]]
+        if not questions:
+            raise gr.Error("Ask the coach first: the message names the question you want to ask.")
+        with user_errors():
+            result = self.ctx.service.intro(
+                expert.id,
+                questions[:2],
+                channel=Channel(channel or Channel.email),
+                tone=Tone(tone or Tone.warm),
+                requester_name=(name or "").strip()[:200],
+                requester_context=(context or "").strip()[:400],
+                evidence=evidence,
+                minutes=int(minutes or 20),
+                user_id=self.ctx.user_id(request),
+            )
+        subject = gr.update(value=result.message.subject, visible=result.message.channel is Channel.email)
+        return (subject, result.message.text, notice_html(fallback_text(result.fallback)))
+
+
+def wire(ctx: WebContext, frame: Frame, tab: IntroTab, people: PeopleTab, minutes: gr.Radio) -> None:
+    """The People tab's Intro button, and redrafts on channel, tone and who-you-are changes."""
+    ui = IntroHandlers(ctx)
+    intro_in = [people.expert, tab.channel, tab.tone, tab.your_name, tab.about_you, minutes, frame.session]
+    intro_out = [tab.subject, tab.body, frame.notice]
+    people.open_intro.click(
+        ui.open_intro, intro_in, [frame.tabs, tab.title, *intro_out], api_name="open_intro", **ctx.coach
+    )
+    gr.on(
+        [tab.channel.input, tab.tone.input, tab.redraft.click, tab.your_name.submit, tab.about_you.submit],
+        ui.draft_intro,
+        intro_in,
+        intro_out,
+        api_name="intro",
+        **ctx.coach,
+    )
