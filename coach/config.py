@@ -131,11 +131,18 @@ class Settings(BaseSettings):
             raise ConfigError("COACH_AUTH must be user:password, e.g. COACH_AUTH=alex:s3cret")
         return user, password
 
-    def check_exposure(self) -> None:
-        """Refuse to serve off loopback without a login."""
-        if self.host not in LOOPBACK_HOSTS and self.auth is None:
+    def check_exposure(self, has_accounts: bool = False) -> None:
+        """Refuse to serve off loopback without a login (accounts in the users file, COACH_AUTH, or an SSO
+        proxy's identity header)."""
+        if (
+            self.host not in LOOPBACK_HOSTS
+            and self.auth is None
+            and not has_accounts
+            and not self.identity_header
+        ):
             raise ConfigError(
-                f"COACH_HOST={self.host} exposes the app beyond this machine: set COACH_AUTH=user:password"
+                f"COACH_HOST={self.host} exposes the app beyond this machine: add accounts with "
+                "`coach users add NAME`, set COACH_AUTH=user:password, or COACH_IDENTITY_HEADER behind an SSO proxy"
             )
 
 

@@ -84,10 +84,11 @@ def serve(settings: Settings) -> None:
     """The composition root: settings -> index -> coach -> web UI -> launch (blocks until stopped)."""
     from coach.web.app import build_ui, launch
 
-    settings.check_exposure()
+    users = open_users(settings)
+    settings.check_exposure(users.has_accounts)
     index = open_index(settings)
-    service = build_service(settings, index, open_journal(settings))
-    launch(build_ui(service, settings, mode_label(settings)), settings)
+    service = build_service(settings, index, open_journal(settings), users)
+    launch(build_ui(service, settings, mode_label(settings)), settings, users=users)
 
 
 def mode_label(settings: Settings) -> str:

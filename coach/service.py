@@ -199,7 +199,6 @@ class CoachService:
         requester_context: str = "",
         evidence: Sequence[FieldEvidence] = (),
         minutes: int = 20,
-        user_id: str = "local",
     ) -> IntroResult:
         """Draft the message; a draft is not an ask (see `mark_sent`), so nothing is counted here."""
         expert = self.expert(expert_id)

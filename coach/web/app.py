@@ -1,4 +1,4 @@
-"""The whole app: the header, the six tabs laid out in order, then each tab's events wired."""
+"""The whole app: the header, the tabs laid out in order (Insights only for admins), then each tab's events wired."""
 
 from __future__ import annotations
 
@@ -16,14 +16,14 @@ from coach.web.cards import header_html
 from coach.web.context import Frame, WebContext
 from coach.web.launch import launch
 from coach.web.session import CoachSession, download_dir
-from coach.web.tabs import agenda, chat, intro, journal, people, profiles
+from coach.web.tabs import agenda, chat, insights, intro, journal, people, profiles
 
 __all__ = ["build_ui", "launch"]
 
 
 def build_ui(service: CoachService, settings: Settings, mode_label: str) -> gr.Blocks:
     """The whole app; per-user state lives in gr.State, the service and journal are shared and thread-safe."""
-    ctx = WebContext(service, settings, service.journal or Journal.open(settings.journal_path))
+    ctx = WebContext(service, settings, service.journal or Journal.open(settings.journal_location))
     with gr.Blocks(title="Question Coach", analytics_enabled=False) as demo:
         session = gr.State(CoachSession())
         gr.HTML(header_html(mode_label, ctx.uses_llm), elem_id="qc-header")
@@ -35,6 +35,7 @@ def build_ui(service: CoachService, settings: Settings, mode_label: str) -> gr.B
             intro_tab = intro.layout()
             journal_tab = journal.layout()
             profiles_tab = profiles.layout(ctx)
+            insights_tab = insights.layout()
 
         frame = Frame(session, notice, tabs)
         # What a session looks like in the Coach and People tabs, refreshed whenever its questions change.
@@ -43,8 +44,10 @@ def build_ui(service: CoachService, settings: Settings, mode_label: str) -> gr.B
         people.wire(ctx, frame, people_tab)
         agenda.wire(ctx, frame, agenda_tab, people_tab, demo)
         intro.wire(ctx, frame, intro_tab, people_tab, agenda_tab.minutes)
-        journal.wire(ctx, frame, journal_tab, people_tab, views)
+        keep = (chat_tab.keep, chat_tab.questions, chat_tab.note)
+        journal.wire(ctx, frame, journal_tab, people_tab, views, keep, demo)
         profiles.wire(ctx, frame, profiles_tab, people_tab)
+        insights.wire(ctx, insights_tab, demo)
         demo.unload(_forget_downloads)
     return demo
 
