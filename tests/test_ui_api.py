@@ -158,7 +158,7 @@ def test_full_offline_flow(app: App, tmp_path: Path) -> None:
     sent = c.predict(expert_id, api_name="/mark_sent")  # a draft is not an ask; this is
     assert "Marked as sent" in sent
 
-    timeline, questions, pick, covered, ideas, _picker = c.predict(expert_id, "UTC", api_name="/journal")
+    timeline, questions, pick, covered, _ideas, _picker = c.predict(expert_id, "UTC", api_name="/journal")
     open_ids = {text: qid for text, qid in choices(covered)}
     kept = next(iter(open_ids))  # the question the request to this person named
     assert WISH in questions and kept in questions, "the sent request's questions are kept under the wish"
