@@ -116,34 +116,6 @@ def card_ids(people_html: str) -> list[str]:
     return [part.split('"', 1)[0] for part in people_html.split('data-expert-id="')[1:]]
 
 
-def test_a_profile_uploaded_through_one_instance_is_found_through_the_other(
-    deployment: Deployment, tmp_path: Path
-) -> None:
-    a, b = deployment.a, deployment.b
-    upload = tmp_path / "glass.csv"
-    upload.write_text(
-        "id,name,title,department,expertise\ngl-1,Ines Duarte,Glassblowing Lead,Studio,glassblowing;furnace techniques\n",
-        encoding="utf-8",
-    )
-    admin_a = a.client("alice")
-    admin_a.predict(handle_file(str(upload)), api_name="/preview_profiles")
-    report, *_ = admin_a.predict(api_name="/import_profiles")
-    assert "1 new" in report
-    bob_b = b.client("bob")
-    found = eventually(
-        lambda: (
-            "gl-1"
-            in [pid for _, pid in choices(bob_b.predict("Ines Duarte", None, api_name="/journal_people"))]
-        )
-    )
-    assert found, "B never saw the profile imported through A"
-    _t, _n, people, _e = bob_b.predict(
-        {"headers": ["Question"], "data": [["Who could teach me furnace techniques for glassblowing?"]]},
-        api_name="/find_people",
-    )
-    assert "Ines Duarte" in people
-
-
 def test_two_instances_share_journals_and_load(deployment: Deployment) -> None:
     a, b = deployment.a, deployment.b
     bob_b = b.client("bob")
@@ -195,6 +167,34 @@ def test_two_instances_share_journals_and_load(deployment: Deployment) -> None:
             from_a, from_b = (json.loads(text)["entries"] for text in (from_a, from_b))
         assert from_a == from_b
     assert "Annealing takes a whole night" in a.cli("journal", "export", "--user", "alice")
+
+
+def test_a_profile_uploaded_through_one_instance_is_found_through_the_other(
+    deployment: Deployment, tmp_path: Path
+) -> None:
+    a, b = deployment.a, deployment.b
+    upload = tmp_path / "glass.csv"
+    upload.write_text(
+        "id,name,title,department,expertise\ngl-1,Ines Duarte,Glassblowing Lead,Studio,glassblowing;furnace techniques\n",
+        encoding="utf-8",
+    )
+    admin_a = a.client("alice")
+    admin_a.predict(handle_file(str(upload)), api_name="/preview_profiles")
+    report, *_ = admin_a.predict(api_name="/import_profiles")
+    assert "1 new" in report
+    bob_b = b.client("bob")
+    found = eventually(
+        lambda: (
+            "gl-1"
+            in [pid for _, pid in choices(bob_b.predict("Ines Duarte", None, api_name="/journal_people"))]
+        )
+    )
+    assert found, "B never saw the profile imported through A"
+    _t, _n, people, _e = bob_b.predict(
+        {"headers": ["Question"], "data": [["Who could teach me furnace techniques for glassblowing?"]]},
+        api_name="/find_people",
+    )
+    assert "Ines Duarte" in people
 
 
 def test_killing_an_instance_loses_no_acknowledged_entry(deployment: Deployment) -> None:
