@@ -139,7 +139,7 @@ def alices_journal(app: App) -> tuple[list[int], str]:
 
 
 def test_one_user_reaches_none_of_anothers_entries_through_any_handler(app: App) -> None:
-    ids, secret = alices_journal(app)
+    ids, _secret = alices_journal(app)
     before = app.journal.export_json("alice")
     bob = Client(app.url, auth=("bob", PASSWORD), verbose=False)
 
