@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from icalendar import Calendar
 from coach.config import load_settings
 from coach.runtime import build_service, mode_label, open_index, open_journal
 from coach.web.app import build_ui, launch
+from coach.web.files import private_root
 from coach.web.history import content_text
 from tests.conftest import free_port
 from tests.openai_stub import OpenAIStub, StubReply
@@ -221,7 +223,7 @@ def test_upload_reports_bad_rows_then_imports_the_good_ones(app: App, tmp_path: 
     upload.write_text(
         "id,name,title,department,expertise,availability\n"
         "gl-1,Ines Duarte,Glassblowing Lead,Studio,glassblowing;furnace techniques,open\n"
-        "gl-2,,Kiln Technician,Studio,kiln firing,open\n"
+        "gl-2,,Kiln Technician,Studio,kiln firing,whenever\n"
         "gl-3,Tomas Ek,Annealing Specialist,Studio,annealing glass;furnace techniques,limited\n"
         "gl-4,Vera Holm,Glass Chemist,Studio,glass chemistry,sometimes\n"
         "gl-5,Omar Said,Studio Manager,Studio,glass studio operations;furnace techniques,open\n",
@@ -230,9 +232,13 @@ def test_upload_reports_bad_rows_then_imports_the_good_ones(app: App, tmp_path: 
     before = app.index.count()
     c = client(app)
     report = c.predict(handle_file(str(upload)), api_name="/preview_profiles")
-    assert "**5** rows read" in report and "**3** new" in report and "**2** rejected" in report
-    assert "glass.csv:3: name: String should have at least 1 character" in report
-    assert "glass.csv:5: availability" in report
+    # Three problems in two rows: the report counts rows, in words a person would use.
+    assert "**5** rows read" in report and "**3** new" in report and "**2** rows rejected" in report
+    assert (
+        "glass.csv:3 (id gl-2): name is empty; availability should be open, limited or unavailable" in report
+    )
+    assert "glass.csv:5 (id gl-4): availability should be" in report
+    assert "String should" not in report and "Input should" not in report
     assert app.index.count() == before  # nothing is written before the import is confirmed
 
     report, size, _location, department, _language = c.predict(api_name="/import_profiles")
@@ -310,3 +316,48 @@ def test_login_is_required_and_scopes_the_journal(tmp_path: Path) -> None:
         demo.close()
         journal.close()
         index.close()
+
+
+def test_input_errors_leave_no_traceback_and_failures_show_none(
+    app: App, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    c = client(app)
+    _chat, _questions, outputs = chat_until_questions(c, WISH)
+    expert_id = value(outputs[6])
+    _title, picked, *_ = c.predict(expert_id, 20, "", "", "UTC", api_name="/open_agenda")
+    ticked = value(picked)
+    capfd.readouterr()
+    with pytest.raises(AppError, match="year-month-day"):
+        c.predict(expert_id, ticked, 20, "1 Dec", "10:00", "UTC", api_name="/agenda")
+    with pytest.raises(AppError, match="Unknown time zone"):
+        c.predict(expert_id, ticked, 20, "2026-12-01", "10:00", "Mars/Olympus", api_name="/agenda")
+    with pytest.raises(AppError, match="Choose someone"):
+        c.predict(None, "email", "warm", "", "", 20, api_name="/intro")
+    assert "Traceback" not in capfd.readouterr().err  # a user's typo is not a server fault
+
+    # A fault inside a handler (here a length the form never sends) is logged with its traceback for
+    # the operator, and the user reads a short apology instead of Python's words.
+    with caplog.at_level("ERROR", logger="coach.web.context"), pytest.raises(AppError) as raised:
+        c.predict(expert_id, None, "2026-12-01", "10:00", "UTC", api_name="/open_agenda")
+    message = str(raised.value)
+    assert "went wrong on our side" in message and "Traceback" not in message and "TypeError" not in message
+    assert [record.exc_info is not None for record in caplog.records] == [True]
+
+
+def test_files_handed_to_users_are_private(app: App, tmp_path: Path) -> None:
+    c = client(app)
+    _chat, _questions, outputs = chat_until_questions(c, WISH)
+    c.predict(value(outputs[6]), 20, "2026-12-01", "10:00", "UTC", api_name="/open_agenda")
+    c.predict(api_name="/export_journal")
+    upload = tmp_path / "one.csv"
+    upload.write_text("id,name\nzz-9,Pat Doe\n", encoding="utf-8")
+    c.predict(handle_file(str(upload)), api_name="/preview_profiles")
+
+    root = private_root()
+    assert stat.S_IMODE(root.stat().st_mode) == 0o700
+    files = [path for path in root.rglob("*") if path.is_file()]
+    names = {path.name for path in files}
+    assert {"learning-journal.md", "learning-journal.json", "one.csv"} <= names
+    assert any(name.startswith("coffee-chat-") and name.endswith(".ics") for name in names)
+    readable = [str(path) for path in files if stat.S_IMODE(path.stat().st_mode) & 0o077]
+    assert readable == [], "files others on this machine could read"

@@ -1,157 +1,41 @@
-"""The web app in a real headless Chromium: the whole flow, a phone-sized window, and hostile profiles."""
+"""The web app in a real headless Chromium: the whole flow, tabs that keep the chosen expert, the
+browser's time zone, stale agendas, and a phone-sized window. Screenshots land in tests/artifacts/."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
 import pytest
 from icalendar import Calendar
 
-from coach.config import load_settings
-from coach.runtime import build_service, open_index, open_journal
-from coach.web.app import build_ui, launch
-from tests.conftest import free_port
-from vectorstore.models import Availability, ExpertProfile
+from tests.browser import (
+    Browser,
+    choose_expert,
+    running_app,
+    send,
+    shot,
+    tab,
+    wait_for_questions,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore::Warning:gradio.queueing")]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-WAIT_MS = 20_000
 PUBLISHING = (
     "I want a mentor. I work on the self-publishing side and want to understand traditional publishing."
 )
 FEEDBACK = "I'm a new manager and want to get better at giving feedback"
-HOSTILE_NAME = (
-    "Mallory ![t](https://evil.example/name.png) "
-    '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
-)
-HOSTILE = ExpertProfile(
-    id="zz-hostile",
-    name=HOSTILE_NAME,
-    title='Feedback Coach ${7*7} {{7*7}} <svg onload="window.__pwned=3">',
-    department="People & HR",
-    location="London",
-    bio="Coaches first-time managers on giving feedback. ![t](https://evil.example/bio.png) [x](https://evil.example/)",
-    expertise=[
-        "difficult feedback conversations",
-        "preparing for a difficult conversation",
-        "giving feedback",
-        "![e](https://evil.example/e.png)",
-    ],
-    availability=Availability.open,
-)
-
-
-def _require_browser() -> None:
-    """Skip without Chromium or playwright, except under CI=true, where a missing browser is a failure."""
-    missing = [
-        what
-        for what, ok in (
-            (str(CHROMIUM), CHROMIUM.exists()),
-            ("playwright", importlib.util.find_spec("playwright") is not None),
-        )
-        if not ok
-    ]
-    if missing:
-        message = (
-            f"browser test needs {', '.join(missing)} (apt-get install chromium; pip install playwright)"
-        )
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-
-
-@dataclass
-class Browser:
-    url: str
-    browser: Any
-    outside: list[str] = field(default_factory=list)
-
-    def page(self, width: int = 1280, height: int = 900) -> Any:
-        """A fresh context (own session, clipboard allowed) where only loopback requests get through."""
-        context = self.browser.new_context(
-            viewport={"width": width, "height": height},
-            permissions=["clipboard-read", "clipboard-write"],
-            accept_downloads=True,
-        )
-        context.set_default_timeout(WAIT_MS)
-
-        def route(route: Any) -> None:
-            url = route.request.url
-            if url.startswith(("data:", "blob:", "http://127.0.0.1", "http://localhost")):
-                route.continue_()
-            else:
-                self.outside.append(url)
-                route.abort()
-
-        context.route("**/*", route)
-        page = context.new_page()
-        page.goto(self.url)
-        page.wait_for_selector("#qc-chat")
-        return page
+TEXT = "#qc-{0} textarea, #qc-{0} input"
 
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    data_dir = tmp_path_factory.mktemp("ui-browser")
-    settings = load_settings(
-        data_dir=data_dir, host="127.0.0.1", port=free_port(), openai_api_key=None, openai_base_url=None
-    )
-    index = open_index(settings)
-    index.upsert([HOSTILE])
-    journal = open_journal(settings)
-    demo = build_ui(build_service(settings, index, journal), settings, "Offline coach")
-    url = launch(demo, settings, prevent_thread_lock=True, quiet=True)
-    ARTIFACTS.mkdir(exist_ok=True)
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-            yield Browser(url=url, browser=browser)
-            browser.close()
-    finally:
-        demo.close()
-        journal.close()
-        index.close()
-
-
-def shot(page: Any, name: str, full_page: bool = True) -> None:
-    page.wait_for_timeout(300)  # let Gradio's fade of outputs that were just updated finish
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
-
-
-def send(page: Any, text: str) -> None:
-    box = page.locator("#qc-message textarea")
-    box.fill(text)
-    box.press("Enter")
-
-
-def tab(page: Any, name: str) -> None:
-    page.get_by_role("tab", name=name, exact=True).click()
-
-
-def wait_for_questions(page: Any) -> None:
-    page.locator("#qc-chat").get_by_text("People to ask:").wait_for()
-    page.wait_for_function("() => document.querySelectorAll('#qc-questions .virtual-row').length >= 3")
+    with running_app(tmp_path_factory.mktemp("ui-browser")) as browser:
+        yield browser
 
 
 def test_full_flow(web: Browser) -> None:
@@ -183,6 +67,7 @@ def test_full_flow(web: Browser) -> None:
     with page.expect_download() as download:
         page.locator("#qc-dl-ics").click()
     assert download.value.suggested_filename.endswith(".ics")
+    assert download.value.suggested_filename.isascii()
     event = Calendar.from_ical(Path(download.value.path()).read_bytes()).events[0]
     assert str(event["SUMMARY"]).startswith("Coffee chat with")
     assert isinstance(event.start, datetime) and event.start.tzinfo is not None
@@ -215,6 +100,106 @@ def test_full_flow(web: Browser) -> None:
     assert web.outside == [], f"the page reached beyond this machine: {web.outside}"
 
 
+def test_tab_headers_keep_the_chosen_expert(web: Browser) -> None:
+    page = web.page(timezone="America/New_York")
+    send(page, FEEDBACK)
+    wait_for_questions(page)
+    tab(page, "People")
+    page.locator("#qc-people .qc-card").first.wait_for()
+    names = list(dict.fromkeys(page.locator("#qc-people .qc-card .qc-name").all_inner_texts()))
+    first, second = names[:2]
+    choose_expert(page, second)
+
+    # The Agenda header, not the "Agenda →" button: the agenda is for the person chosen under People.
+    tab(page, "Agenda")
+    page.locator("#qc-agenda-title").get_by_text(f"Coffee chat with {second}").wait_for()
+    assert page.locator("#qc-agenda h1").inner_text() == f"Coffee chat with {second}"
+    # The time zone is the browser's, and the invite says so.
+    assert page.locator(TEXT.format("tz")).first.input_value() == "America/New_York"
+    with page.expect_download() as download:
+        page.locator("#qc-dl-ics").click()
+    assert "TZID=America/New_York" in Path(download.value.path()).read_text(encoding="utf-8")
+    shot(page, "12-agenda-from-tab-header")
+
+    tab(page, "Intro")
+    page.locator("#qc-intro-title").get_by_text(f"Message to {second}").wait_for()
+    page.wait_for_function("() => document.querySelector('#qc-body textarea')?.value.length > 40")
+    body = page.locator("#qc-body textarea")
+    body.fill("My own words, which a look at another tab must not throw away.")
+    shot(page, "13-intro-from-tab-header")
+    tab(page, "People")
+    tab(page, "Intro")
+    page.wait_for_timeout(1000)
+    assert body.input_value().startswith("My own words")
+
+    tab(page, "People")
+    choose_expert(page, first)
+    tab(page, "Intro")
+    page.locator("#qc-intro-title").get_by_text(f"Message to {first}").wait_for()
+    assert not body.input_value().startswith("My own words")
+    tab(page, "Agenda")
+    page.locator("#qc-agenda-title").get_by_text(f"Coffee chat with {first}").wait_for()
+    assert web.outside == [] and web.dialogs == []
+
+
+def test_a_bad_date_clears_the_old_agenda_and_its_downloads(web: Browser) -> None:
+    page = web.page()
+    send(page, FEEDBACK)
+    wait_for_questions(page)
+    tab(page, "People")
+    page.locator("#qc-open-agenda").click()
+    page.locator("#qc-agenda h1").wait_for()
+    assert page.locator("#qc-dl-ics").is_visible()
+
+    date = page.locator(TEXT.format("date")).first
+    date.fill("1 Dec")
+    date.press("Enter")
+    page.locator(".toast-body").filter(has_text="year-month-day").first.wait_for()
+    page.locator("#qc-agenda").get_by_text("Fix the form above").wait_for()
+    assert page.locator("#qc-agenda h1").count() == 0
+    assert not page.locator("#qc-dl-ics").is_visible() and not page.locator("#qc-dl-md").is_visible()
+    shot(page, "14-agenda-after-a-bad-date")
+
+    date.fill("2026-12-01")
+    date.press("Enter")
+    page.locator("#qc-agenda h1").wait_for()
+    assert page.locator("#qc-dl-ics").is_visible()
+
+
+def test_an_empty_question_list_stays_visible_beside_its_error(web: Browser) -> None:
+    page = web.page()
+    page.locator("#qc-find").click()
+    page.locator(".toast-body").filter(has_text="question list is empty").first.wait_for()
+    page.wait_for_timeout(500)
+    # Gradio keeps a status tracker over each output; shown with an error, it hides the table.
+    shown = page.locator('#qc-questions-panel [data-testid="status-tracker"]:not(.hide) .error')
+    assert shown.count() == 0
+    assert page.locator("#qc-questions").get_by_text("Question", exact=True).first.is_visible()
+
+
+def test_import_report_counts_rows_in_plain_words(web: Browser, tmp_path: Path) -> None:
+    upload = tmp_path / "studio.csv"
+    upload.write_text(
+        "id,name,title,department,availability\n"
+        "st-1,Ines Duarte,Glassblowing Lead,Studio,open\n"
+        "st-2,,Kiln Technician,Studio,whenever\n",
+        encoding="utf-8",
+    )
+    page = web.page()
+    tab(page, "Profiles")
+    page.locator("#qc-upload input[type=file]").set_input_files(str(upload))
+    report = page.locator("#qc-report")
+    report.get_by_text("row rejected").wait_for()
+    text = report.inner_text()
+    assert (
+        "1 row rejected" in text
+        and "name is empty" in text
+        and "should be open, limited or unavailable" in text
+    )
+    assert "String should" not in text and "Input should" not in text
+    shot(page, "15-import-report")
+
+
 def test_phone_sized_window(web: Browser) -> None:
     page = web.page(width=390, height=844)
     shot(page, "09-phone-start", full_page=False)
@@ -223,36 +208,3 @@ def test_phone_sized_window(web: Browser) -> None:
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways on a phone ({width}px wide)"
     shot(page, "10-phone-questions")
-
-
-def test_hostile_profile_text_stays_inert(web: Browser) -> None:
-    page = web.page()
-    send(page, FEEDBACK)
-    wait_for_questions(page)
-    assert "<script>window.__pwned=1</script>" in page.locator("#qc-chat").inner_text()
-
-    tab(page, "People")
-    card = page.locator('#qc-people .qc-card[data-expert-id="zz-hostile"]').first
-    card.wait_for()
-    text = card.inner_text()
-    assert "<script>window.__pwned=1</script>" in text and "${7*7} {{7*7}}" in text
-
-    page.locator("#qc-expert input").click()
-    page.get_by_role("option").filter(has_text="Mallory").first.click()
-    page.locator("#qc-open-agenda").click()
-    page.locator("#qc-agenda h1").wait_for()
-    agenda = page.locator("#qc-agenda").inner_text()
-    assert "<script>window.__pwned=1</script>" in agenda and "![t](https://evil.example/name.png)" in agenda
-    shot(page, "11-hostile-profile")
-
-    dom = page.evaluate(
-        """() => ({
-            pwned: window.__pwned ?? null,
-            scripts: [...document.querySelectorAll('script')].filter(s => s.textContent.includes('__pwned')).length,
-            images: document.querySelectorAll('img[src="x"], img[src*="evil.example"]').length,
-            handlers: document.querySelectorAll('[onerror], [onload]').length,
-            links: document.querySelectorAll('a[href*="evil.example"]').length,
-        })"""
-    )
-    assert dom == {"pwned": None, "scripts": 0, "images": 0, "handlers": 0, "links": 0}
-    assert not [url for url in web.outside if "evil.example" in url]

@@ -24,16 +24,9 @@ from coach.web.cards import (
     people_html,
     timeline_html,
 )
-from coach.web.render import (
-    clarification_reply,
-    fallback_text,
-    host_allowed,
-    import_report,
-    questions_reply,
-    restrict_links,
-)
+from coach.web.escaping import host_allowed, restrict_links, toast_text
+from coach.web.render import clarification_reply, fallback_text, people_lines, questions_reply
 from vectorstore.models import Availability, ExpertMatch, ExpertProfile, FieldEvidence
-from vectorstore.profiles import LoadResult, RowIssue
 
 ALLOW = ("example.com",)
 HOSTILE_NAME = '<script>alert(1)</script><img src=x onerror="alert(2)"> ![t](https://evil.example/t.png)'
@@ -80,6 +73,14 @@ LINK_CASES = [
     LinkCase("go to https://example.com/p now", "go to https://example.com/p now"),
     LinkCase("https://example.com.evil.io/x", "https\\://example.com.evil.io/x"),
     LinkCase("https://notexample.com/x", "https\\://notexample.com/x"),
+    # Glued to a word: the renderer still links a URL that starts mid-word, so the rule must too.
+    LinkCase("Seehttps://evil.example/x", "Seehttps\\://evil.example/x"),
+    LinkCase("awww.evil.example", "awww\\.evil.example"),
+    LinkCase("x:https://evil.example", "x:https\\://evil.example"),
+    LinkCase("(https://evil.example)", "(https\\://evil.example)"),
+    LinkCase("Seehttps://example.com/x", "Seehttps://example.com/x"),
+    LinkCase("write to mallory@evil.example", "write to mallory\\@evil.example"),
+    LinkCase("write to sam@example.com", "write to sam@example.com"),
     LinkCase("plain text, no links", "plain text, no links"),
 ]
 
@@ -222,33 +223,6 @@ def test_header_shows_the_mode_label_escaped() -> None:
     assert "LLM: &lt;gpt&gt;" in html and "qc-llm" in html
 
 
-def test_import_report_lists_rejected_rows_with_file_and_row() -> None:
-    result = LoadResult(
-        profiles=[profile()],
-        rejected=[
-            RowIssue("team.csv", 3, "name", "required"),
-            RowIssue("team.csv", 5, "availability", "bad *value*"),
-        ],
-        duplicates=[
-            RowIssue("team.csv", 7, "id", "id 'p1' appears 2 times; this last one wins", "duplicate")
-        ],
-        rows_read=5,
-    )
-    report = import_report("team.csv", result, added=1, updated=0, unchanged=0)
-    assert "**5** rows read" in report and "**1** new" in report and "**2** rejected" in report
-    assert "- team.csv:3: name: required" in report
-    assert "- team.csv:5: availability: bad \\*value\\*" in report
-    assert "Duplicate ids" in report
-
-
-def test_import_report_caps_long_issue_lists() -> None:
-    issues = [RowIssue("big.csv", n, "name", "required") for n in range(2, 80)]
-    report = import_report("big.csv", LoadResult(rejected=issues, rows_read=78), 0, 0, 0, limit=10)
-    assert "big.csv:11: name" in report and "big.csv:12: name" not in report
-    assert "… and 68 more" in report
-    assert "Nothing to import" in report
-
-
 def test_timeline_html_is_newest_first_and_escaped() -> None:
     at = datetime(2026, 11, 2, 9, tzinfo=UTC)
     events = [
@@ -261,3 +235,43 @@ def test_timeline_html_is_newest_first_and_escaped() -> None:
     assert html.index("margins") < html.index("learn &lt;finance&gt;")
     assert "Learned" in html and "— Sam" in html
     assert "Nothing yet" in timeline_html([])
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        (
+            "Saved your chat with <img src=//evil.example/p>",
+            "Saved your chat with &lt;img src=//evil.example/p&gt;",
+        ),
+        ("a\n\nb   c", "a b c"),
+        ("Tom & Jerry's", "Tom &amp; Jerry's"),
+        ("x" * 400, "x" * 299 + "…"),
+    ],
+)
+def test_toast_text_shows_tags_as_text(message: str, expected: str) -> None:
+    assert toast_text(message) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "department", "role"),
+    [
+        (
+            "Freelance and Vendor Manager, Production",
+            "Production",
+            "Freelance and Vendor Manager, Production",
+        ),
+        ("Producer", "Production", "Producer · Production"),
+        ("Head of hr", "HR", "Head of hr"),
+        ("", "Finance", "Finance"),
+        ("FP&A Partner", "", "FP&amp;A Partner"),
+    ],
+)
+def test_role_names_the_department_once(title: str, department: str, role: str) -> None:
+    person = profile(title=title, department=department)
+    assert f'<div class="qc-role">{role}</div>' in expert_card(match(person, "budgets"))
+    group = QuestionMatches(
+        question=LearningQuestion(text="How are budgets set?"), matches=[match(person, "budgets")]
+    )
+    line = people_lines([group])[0]
+    assert department == "" or line.count(department) == role.count(department), line

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
 
 from coach.errors import CoachInputError
-from coach.models import Agenda, AgendaItem, LearningQuestion, QuestionMatches
+from coach.models import LearningQuestion, QuestionMatches
 from coach.web.session import (
     CoachSession,
     build_filters,
-    download_dir,
     expert_questions,
     next_weekday,
     parse_questions,
     parse_start,
     table_rows,
-    write_agenda_files,
 )
 from vectorstore.models import Availability, ExpertMatch, ExpertProfile, SearchFilters
 
@@ -135,25 +132,3 @@ def test_restart_keeps_filters_and_staged_profiles() -> None:
     session.filters = SearchFilters(location="London")
     fresh = session.restart("new wish")
     assert (fresh.wish, fresh.questions, fresh.filters) == ("new wish", [], session.filters)
-
-
-def test_download_dir_is_per_session_and_under_the_temp_dir() -> None:
-    folder = download_dir("../../etc")
-    assert folder.name == "etc" and ".." not in folder.parts
-    assert download_dir("abc") != download_dir("xyz")
-
-
-def test_write_agenda_files_names_files_after_the_expert(tmp_path: Path) -> None:
-    agenda = Agenda(
-        expert=ExpertProfile(id="p1", name="Zoë <O'Brien>"),
-        questions=["q"],
-        minutes=20,
-        items=[AgendaItem(minutes=20, title="talk")],
-        markdown="# md\n",
-        ics="BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
-    )
-    markdown, ics = write_agenda_files(agenda, tmp_path)
-    assert markdown.name == "coffee-chat-zo-o-brien.md" and markdown.read_text() == "# md\n"
-    assert ics is not None and ics.read_bytes().endswith(b"END:VCALENDAR\r\n")
-    no_start = agenda.model_copy(update={"ics": ""})
-    assert write_agenda_files(no_start, tmp_path)[1] is None

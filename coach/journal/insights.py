@@ -8,7 +8,7 @@ no question text for this: only a topic, how many people fitted and the asker's 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -251,9 +251,17 @@ def _trend(
     return shown, hidden
 
 
-def render_markdown(report: InsightsReport) -> str:
-    """The report as Markdown tables; every row aggregates at least `min_group` people."""
+def render_markdown(report: InsightsReport, escape: Callable[[str], str] | None = None) -> str:
+    """The report as Markdown tables; every row aggregates at least `min_group` people.
+
+    `escape` makes profile text (names, departments, topics) inert where the Markdown is rendered (the web).
+    """
     k = report.min_group
+
+    def _cell(text: str) -> str:
+        flat = " ".join(text.replace("|", "/").split())
+        return escape(flat) if escape is not None else flat
+
     lines = [
         f"# Insights: the last {report.weeks} weeks",
         "",
@@ -303,8 +311,3 @@ def render_markdown(report: InsightsReport) -> str:
     if left_out:
         lines += ["", f"Left out for having fewer than {k} people: {left_out}."]
     return "\n".join(lines) + "\n"
-
-
-def _cell(text: str) -> str:
-    """Table-safe text: no pipes or line breaks from profile data."""
-    return " ".join(text.replace("|", "/").split())

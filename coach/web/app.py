@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -13,9 +12,10 @@ from coach.config import Settings
 from coach.journal.store import Journal
 from coach.service import CoachService
 from coach.web.cards import header_html
-from coach.web.context import Frame, WebContext
+from coach.web.context import Frame, WebContext, handler
+from coach.web.files import CACHE_SWEEP, forget_session, use_private_gradio_cache
 from coach.web.launch import launch
-from coach.web.session import CoachSession, download_dir
+from coach.web.session import CoachSession
 from coach.web.tabs import agenda, chat, insights, intro, journal, people, profiles
 
 __all__ = ["build_ui", "launch"]
@@ -24,7 +24,8 @@ __all__ = ["build_ui", "launch"]
 def build_ui(service: CoachService, settings: Settings, mode_label: str) -> gr.Blocks:
     """The whole app; per-user state lives in gr.State, the service and journal are shared and thread-safe."""
     ctx = WebContext(service, settings, service.journal or Journal.open(settings.journal_location))
-    with gr.Blocks(title="Question Coach", analytics_enabled=False) as demo:
+    use_private_gradio_cache()
+    with gr.Blocks(title="Question Coach", analytics_enabled=False, delete_cache=CACHE_SWEEP) as demo:
         session = gr.State(CoachSession())
         gr.HTML(header_html(mode_label, ctx.uses_llm), elem_id="qc-header")
         notice = gr.HTML("", elem_id="qc-notice")
@@ -52,7 +53,7 @@ def build_ui(service: CoachService, settings: Settings, mode_label: str) -> gr.B
     return demo
 
 
+@handler
 def _forget_downloads(request: gr.Request) -> None:
-    """A closed session's agenda files are deleted with it."""
-    if request is not None and request.session_hash:
-        shutil.rmtree(download_dir(request.session_hash), ignore_errors=True)
+    """A closed session's files are deleted with it."""
+    forget_session(request.session_hash if request is not None else None)

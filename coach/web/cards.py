@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from html import escape
 
 from coach.models import Connector, QuestionMatches, TimelineEvent, TimelineKind
+from coach.web.escaping import html_text
 from vectorstore.models import Availability, ExpertMatch, ExpertProfile
 
 MAX_EVIDENCE_PHRASES = 4
@@ -102,19 +103,19 @@ def header_html(mode_label: str, is_llm: bool) -> str:
     return (
         '<div class="qc-header"><div><h1>Question Coach</h1>'
         "<p>What do you want to learn next, and who could teach you?</p></div>"
-        f'<span class="qc-mode {kind}" id="qc-mode-badge"><span class="qc-dot"></span>{escape(mode_label)}</span>'
+        f'<span class="qc-mode {kind}" id="qc-mode-badge"><span class="qc-dot"></span>{html_text(mode_label)}</span>'
         "</div>"
     )
 
 
 def notice_html(message: str) -> str:
     """A warning banner from plain text; empty text gives no banner."""
-    return f'<div class="qc-notice" role="status">⚠️ {escape(message)}</div>' if message else ""
+    return f'<div class="qc-notice" role="status">⚠️ {html_text(message)}</div>' if message else ""
 
 
 def availability_badge(availability: Availability) -> str:
     label = AVAILABILITY_LABEL[availability]
-    return f'<span class="qc-badge qc-{availability.value}">{escape(label)}</span>'
+    return f'<span class="qc-badge qc-{availability.value}">{html_text(label)}</span>'
 
 
 def expert_card(match: ExpertMatch) -> str:
@@ -124,14 +125,14 @@ def expert_card(match: ExpertMatch) -> str:
     shown_elsewhere = {"title", "department"}  # already on the card, so only listed when nothing else fits
     evidence = [ev for ev in evidence if ev.field not in shown_elsewhere] or evidence
     why = [
-        f"<li><b>{escape(FIELD_LABEL.get(ev.field, ev.field.capitalize()))}:</b> "
-        f"{escape(', '.join(ev.phrases[:MAX_EVIDENCE_PHRASES]))}</li>"
+        f"<li><b>{html_text(FIELD_LABEL.get(ev.field, ev.field.capitalize()))}:</b> "
+        f"{html_text(', '.join(ev.phrases[:MAX_EVIDENCE_PHRASES]))}</li>"
         for ev in evidence
     ] or ["<li>Similar wording overall</li>"]
-    notes = "".join(f'<div class="qc-note">{escape(note)}</div>' for note in getattr(match, "notes", []))
+    notes = "".join(f'<div class="qc-note">{html_text(note)}</div>' for note in getattr(match, "notes", []))
     return (
-        f'<article class="qc-card" data-expert-id="{escape(profile.id)}">'
-        f'<div class="qc-card-head"><div class="qc-name">{escape(profile.name)}</div>'
+        f'<article class="qc-card" data-expert-id="{html_text(profile.id)}">'
+        f'<div class="qc-card-head"><div class="qc-name">{html_text(profile.name)}</div>'
         f"{availability_badge(profile.availability)}</div>"
         f"{_role(profile)}{_meta(profile)}"
         f'<ul class="qc-why">{"".join(why)}</ul>{notes}</article>'
@@ -142,12 +143,12 @@ def connector_card(connector: Connector) -> str:
     """Someone who knows who knows, and the small question to ask them."""
     profile = connector.profile
     return (
-        f'<article class="qc-card qc-connector" data-expert-id="{escape(profile.id)}">'
-        f'<div class="qc-card-head"><div class="qc-name">{escape(profile.name)}</div>'
+        f'<article class="qc-card qc-connector" data-expert-id="{html_text(profile.id)}">'
+        f'<div class="qc-card-head"><div class="qc-name">{html_text(profile.name)}</div>'
         f"{availability_badge(profile.availability)}</div>"
         f"{_role(profile)}{_meta(profile)}"
-        f'<div class="qc-ask">Ask: “{escape(connector.ask)}”</div>'
-        f'<div class="qc-note">{escape(connector.reason)}</div></article>'
+        f'<div class="qc-ask">Ask: “{html_text(connector.ask)}”</div>'
+        f'<div class="qc-note">{html_text(connector.reason)}</div></article>'
     )
 
 
@@ -167,7 +168,7 @@ def people_html(groups: Sequence[QuestionMatches]) -> str:
             cards.append('<div class="qc-empty">Nobody matches these filters; widen them.</div>')
         sections.append(
             f'<section class="qc-group"><h3 class="qc-q"><span class="qc-num">{number}</span>'
-            f"<span>{escape(group.question.text)}</span></h3>"
+            f"<span>{html_text(group.question.text)}</span></h3>"
             f'<div class="qc-cards">{"".join(cards)}</div></section>'
         )
     return f'<div class="qc-people">{"".join(sections)}</div>'
@@ -189,14 +190,22 @@ def expert_label(profile: ExpertProfile) -> str:
     return f"{profile.name} — {profile.title}" if profile.title else profile.name
 
 
+def role_parts(profile: ExpertProfile) -> list[str]:
+    """Title and department, without the department when the title already names it
+    ("Freelance and Vendor Manager, Production" in Production is not followed by "Production" again)."""
+    title, department = " ".join(profile.title.split()), " ".join(profile.department.split())
+    named = department and re.search(rf"(?<!\w){re.escape(department)}(?!\w)", title, re.IGNORECASE)
+    return [part for part in (title, "" if named else department) if part]
+
+
 def _role(profile: ExpertProfile) -> str:
-    parts = [part for part in (profile.title, profile.department) if part]
-    return f'<div class="qc-role">{escape(" · ".join(parts))}</div>' if parts else ""
+    parts = role_parts(profile)
+    return f'<div class="qc-role">{html_text(" · ".join(parts))}</div>' if parts else ""
 
 
 def _meta(profile: ExpertProfile) -> str:
     parts = [part for part in (profile.location, ", ".join(profile.languages)) if part]
-    return f'<div class="qc-meta">{escape(" · ".join(parts))}</div>' if parts else ""
+    return f'<div class="qc-meta">{html_text(" · ".join(parts))}</div>' if parts else ""
 
 
 def timeline_html(events: Sequence[TimelineEvent], limit: int = MAX_TIMELINE) -> str:
@@ -205,10 +214,10 @@ def timeline_html(events: Sequence[TimelineEvent], limit: int = MAX_TIMELINE) ->
         return '<div class="qc-empty">Nothing yet. Log a chat after it happens, and it shows up here.</div>'
     items = []
     for event in list(reversed(events))[:limit]:
-        detail = f' <span class="qc-detail">— {escape(event.detail)}</span>' if event.detail else ""
+        detail = f' <span class="qc-detail">— {html_text(event.detail)}</span>' if event.detail else ""
         items.append(
             f'<li><time datetime="{event.at.isoformat()}">{event.at:%Y-%m-%d}</time>'
-            f'<span class="qc-kind qc-kind-{event.kind.value}">{escape(TIMELINE_LABEL.get(event.kind, event.kind))}</span>'
-            f"<span>{escape(event.text)}{detail}</span></li>"
+            f'<span class="qc-kind qc-kind-{event.kind.value}">{html_text(TIMELINE_LABEL.get(event.kind, event.kind))}</span>'
+            f"<span>{html_text(event.text)}{detail}</span></li>"
         )
     return f'<ul class="qc-timeline">{"".join(items)}</ul>'

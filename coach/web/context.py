@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+import inspect
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import gradio as gr
 
-from coach.agenda import escape_markdown
 from coach.config import Settings
 from coach.errors import CoachError
 from coach.journal.store import Journal, JournalError
@@ -17,14 +19,35 @@ from coach.models import Mode
 from coach.service import CoachService
 from coach.users import check_name
 from coach.web.cards import expert_choices, people_html
-from coach.web.render import questions_note, restrict_links
+from coach.web.escaping import markdown_text, toast_text
+from coach.web.render import questions_note
 from coach.web.session import CoachSession
 from vectorstore.models import ExpertProfile
 
 LLM_LIMIT = 4  # slow, rate-limited LLM turns
 OFFLINE_LIMIT = 16  # matching, agenda, journal: milliseconds each, so they never queue behind the LLM
 QUEUE_MAX = 128
+# Gradio covers an event's outputs with an "Error" badge when its handler fails, hiding e.g. the question
+# list behind it; the toast already says what went wrong, so events show no status on their outputs.
+QUIET: dict[str, Any] = {"show_progress": "hidden"}
+log = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
+UNEXPECTED = (
+    "Something went wrong on our side, and nothing you typed was lost. Try again; if it keeps happening, "
+    "the server log says what failed."
+)
 NO_EXPERT = "### Choose someone under *People* first"  # the Agenda and Intro titles until then
+
+
+def user_error(message: str) -> gr.Error:
+    """An error toast for something the user can fix: escaped (toasts render HTML), and no traceback
+    in the server log, since nothing is wrong with the server."""
+    return gr.Error(toast_text(message), print_exception=False)
+
+
+def notify(message: str) -> None:
+    """An information toast, escaped like every other string the page shows."""
+    gr.Info(toast_text(message))
 
 
 @contextmanager
@@ -33,7 +56,48 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except (CoachError, JournalError) as exc:
-        raise gr.Error(str(exc)) from exc
+        raise user_error(str(exc)) from exc
+
+
+def explain(exc: Exception, where: str) -> str:
+    """What to tell the user about a failure: the message of one they can fix, else an apology (and
+    the traceback goes to the server log)."""
+    if isinstance(exc, CoachError | JournalError):
+        return str(exc)
+    log.error("web handler %s failed", where, exc_info=exc)
+    return UNEXPECTED
+
+
+def handler(fn: F) -> F:
+    """Marks an event handler: user errors become toasts, and anything unexpected is logged with its
+    traceback and shown to the user as a short apology, never as a traceback."""
+
+    def translate(exc: Exception) -> gr.Error:
+        return user_error(explain(exc, fn.__qualname__))
+
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def stream(*args: Any, **kwargs: Any) -> Any:
+            try:
+                yield from fn(*args, **kwargs)
+            except gr.Error:
+                raise
+            except Exception as exc:  # the edge: every failure becomes a toast
+                raise translate(exc) from exc
+
+        return stream  # type: ignore[return-value]
+
+    @functools.wraps(fn)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except gr.Error:
+            raise
+        except Exception as exc:  # the edge: every failure becomes a toast
+            raise translate(exc) from exc
+
+    return call  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -60,7 +124,7 @@ class WebContext:
     @property
     def offline(self) -> dict[str, Any]:
         """Event arguments for work that takes milliseconds (matching, agenda, files, journal)."""
-        return {"concurrency_id": "offline", "concurrency_limit": OFFLINE_LIMIT}
+        return {"concurrency_id": "offline", "concurrency_limit": OFFLINE_LIMIT, **QUIET}
 
     @property
     def coach(self) -> dict[str, Any]:
@@ -68,7 +132,7 @@ class WebContext:
         waits behind it (the offline group when there is no LLM)."""
         if not self.uses_llm:
             return self.offline
-        return {"concurrency_id": "llm", "concurrency_limit": LLM_LIMIT}
+        return {"concurrency_id": "llm", "concurrency_limit": LLM_LIMIT, **QUIET}
 
     def user_id(self, request: gr.Request | None) -> str:
         """Who is asking: the SSO proxy's identity header when trusted (COACH_IDENTITY_HEADER), else the
@@ -78,7 +142,9 @@ class WebContext:
             headers = getattr(request, "headers", None) or {}
             name = str(headers.get(header.lower(), "") or headers.get(header, "")).strip()
             if not name:
-                raise gr.Error(f"Sign in through the company's sign-in page: the {header} header is missing.")
+                raise user_error(
+                    f"Sign in through the company's sign-in page: the {header} header is missing."
+                )
             with user_errors():
                 return check_name(name)
         login = getattr(request, "username", None) if request is not None else None
@@ -98,12 +164,12 @@ class WebContext:
 
     def inert(self, text: str) -> str:
         """Untrusted text as Markdown that renders literally, with off-allowlist links dropped too."""
-        return restrict_links(escape_markdown(text), self.settings.link_allowlist)
+        return markdown_text(text, self.settings.link_allowlist)
 
     def chosen(self, expert_id: str | None) -> ExpertProfile:
         """The expert picked under People, or a toast asking to pick one."""
         if not expert_id:
-            raise gr.Error("Choose someone under People first.")
+            raise user_error("Choose someone under People first.")
         with user_errors():
             return self.service.expert(expert_id)
 

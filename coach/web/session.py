@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 
 from coach.errors import CoachInputError
@@ -16,7 +14,6 @@ from coach.models import (
     MAX_QUESTIONS,
     QUESTION_MAX_CHARS,
     QUESTION_MIN_CHARS,
-    Agenda,
     Clarification,
     LearningQuestion,
     QuestionMatches,
@@ -28,7 +25,6 @@ log = logging.getLogger(__name__)
 
 ANY = "Any"
 DEFAULT_TIME = "10:00"
-DOWNLOAD_DIR = "question-coach"
 _TIME = re.compile(r"^\s*(\d{1,2})[:.h](\d{2})\s*$")
 
 
@@ -44,6 +40,20 @@ class CoachSession:
     filters: SearchFilters | None = None
     staged: list[ExpertProfile] = field(default_factory=list)
     suggestions: list[LearningQuestion] = field(default_factory=list)
+    # What the Agenda and Intro tabs show (the expert and the questions they were drafted from), so a
+    # click on a tab header redrafts only when the choice under People changed.
+    drafted: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def drafting(self, expert_id: str) -> tuple[str, ...]:
+        """The key of a draft for this expert from the session's current questions."""
+        return (expert_id, *(q.text for q in self.questions))
+
+    def is_drafted(self, view: str, expert_id: str) -> bool:
+        """True when `view` ("agenda" or "intro") already shows this expert for the current questions."""
+        return self.drafted.get(view) == self.drafting(expert_id)
+
+    def mark_drafted(self, view: str, expert_id: str) -> None:
+        self.drafted[view] = self.drafting(expert_id)
 
     def restart(self, wish: str = "") -> CoachSession:
         """A new conversation that keeps the session's filters and any staged profile import."""
@@ -148,28 +158,6 @@ def staged_changes(index: ExpertIndex, profiles: Sequence[ExpertProfile]) -> tup
         p for p in profiles if (old := index.get(p.id)) is not None and old.content_hash() != p.content_hash()
     ]
     return added + updated, len(profiles) - len(added) - len(updated)
-
-
-def download_dir(session_hash: str | None) -> Path:
-    """A per-session folder under the system temp dir: downloads never come from the data directory."""
-    safe = re.sub(r"[^A-Za-z0-9_-]", "", session_hash or "")[:64] or "anonymous"
-    folder = Path(tempfile.gettempdir()) / DOWNLOAD_DIR / safe
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def write_agenda_files(agenda: Agenda, folder: Path) -> tuple[Path, Path | None]:
-    """The agenda as .md, and as .ics when it has a start time; named after the expert."""
-    stem = "coffee-chat-" + (
-        re.sub(r"[^a-z0-9]+", "-", agenda.expert.name.lower()).strip("-")[:40] or "expert"
-    )
-    markdown = folder / f"{stem}.md"
-    markdown.write_text(agenda.markdown, encoding="utf-8")
-    if not agenda.ics:
-        return markdown, None
-    ics = folder / f"{stem}.ics"
-    ics.write_text(agenda.ics, encoding="utf-8", newline="")  # keep the CRLF line ends RFC 5545 asks for
-    return markdown, ics
 
 
 def text_lines(text: str | None) -> list[str]:

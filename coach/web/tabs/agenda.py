@@ -10,24 +10,20 @@ import gradio as gr
 
 from coach.agenda import max_questions
 from coach.web.cards import expert_label
-from coach.web.context import NO_EXPERT, Frame, WebContext, user_errors
-from coach.web.render import restrict_links
-from coach.web.session import (
-    DEFAULT_TIME,
-    CoachSession,
-    download_dir,
-    expert_questions,
-    next_weekday,
-    parse_start,
-    write_agenda_files,
-)
+from coach.web.context import NO_EXPERT, Frame, WebContext, handler, user_error, user_errors
+from coach.web.escaping import safe_markdown
+from coach.web.files import download_dir, write_agenda_files
+from coach.web.session import DEFAULT_TIME, CoachSession, expert_questions, next_weekday, parse_start
 from coach.web.tabs.people import PeopleTab
 
-DEFAULT_TZ = "Europe/London"
+DEFAULT_TZ = "Europe/London"  # for API clients; a browser sends its own zone
+SHOWN_OUTPUTS = 7  # title, questions, agenda, .md, .ics, the downloads row, session
+STALE = "*Fix the form above, then choose **Update agenda**: the agenda shown no longer matched it.*"
 
 
 @dataclass(frozen=True)
 class AgendaTab:
+    tab: gr.Tab
     title: gr.Markdown
     questions: gr.CheckboxGroup
     minutes: gr.Radio
@@ -43,7 +39,7 @@ class AgendaTab:
 
 def layout() -> AgendaTab:
     """Questions to cover, length, date, time and zone, the agenda, and its downloads."""
-    with gr.Tab("Agenda", id="agenda", elem_id="qc-tab-agenda"):
+    with gr.Tab("Agenda", id="agenda", elem_id="qc-tab-agenda") as tab:
         title = gr.Markdown(NO_EXPERT, elem_id="qc-agenda-title")
         questions = gr.CheckboxGroup([], label="Questions to cover", elem_id="qc-agenda-questions")
         with gr.Row():
@@ -61,7 +57,9 @@ def layout() -> AgendaTab:
         with gr.Row(visible=False) as downloads:
             md_file = gr.DownloadButton("Download .md", elem_id="qc-dl-md")
             ics_file = gr.DownloadButton("Add to calendar (.ics)", elem_id="qc-dl-ics")
-    return AgendaTab(title, questions, minutes, day, at, tz, update, agenda, downloads, md_file, ics_file)
+    return AgendaTab(
+        tab, title, questions, minutes, day, at, tz, update, agenda, downloads, md_file, ics_file
+    )
 
 
 class AgendaHandlers:
@@ -70,6 +68,7 @@ class AgendaHandlers:
     def __init__(self, ctx: WebContext) -> None:
         self.ctx = ctx
 
+    @handler
     def open_agenda(
         self,
         expert_id: str | None,
@@ -86,10 +85,27 @@ class AgendaHandlers:
         others = [q.text for q in session.questions if q.text not in mine]
         selected = (mine or others)[: max_questions(int(minutes))]
         title = f"### Coffee chat with {self.ctx.inert(expert_label(expert))}"
-        agenda = self.make_agenda(expert.id, selected, minutes, day, at, tz, request)
+        agenda = self.make_agenda(expert.id, selected, minutes, day, at, tz, session, request)
         checkbox = gr.update(choices=[*mine, *others], value=selected)
-        return (gr.Tabs(selected="agenda"), title, checkbox, *agenda, gr.update(visible=True))
+        return (gr.Tabs(selected="agenda"), title, checkbox, *agenda)
 
+    @handler
+    def show_agenda(
+        self,
+        expert_id: str | None,
+        minutes: int,
+        day: str,
+        at: str,
+        tz: str,
+        session: CoachSession,
+        request: gr.Request,
+    ) -> tuple[Any, ...]:
+        """The tab header was clicked: the chosen expert's agenda, unless it is already the one shown."""
+        if not expert_id or session.is_drafted("agenda", expert_id):
+            return (gr.skip(),) * SHOWN_OUTPUTS
+        return self.open_agenda(expert_id, minutes, day, at, tz, session, request)[1:]
+
+    @handler
     def make_agenda(
         self,
         expert_id: str | None,
@@ -98,38 +114,55 @@ class AgendaHandlers:
         day: str,
         at: str,
         tz: str,
+        session: CoachSession,
         request: gr.Request,
     ) -> tuple[Any, ...]:
         """The Markdown agenda, and .md and .ics files in this session's temp folder."""
         expert = self.ctx.chosen(expert_id)
         if not questions:
-            raise gr.Error("Tick at least one question to talk about.")
+            raise user_error("Tick at least one question to talk about.")
         with user_errors():
             start = parse_start(day, at)
             agenda = self.ctx.service.agenda(
                 expert.id, questions, minutes=int(minutes), start=start, tz=(tz or DEFAULT_TZ).strip()
             )
         markdown_file, ics_file = write_agenda_files(agenda, download_dir(request.session_hash))
+        session.mark_drafted("agenda", expert.id)
         return (
-            restrict_links(agenda.markdown, self.ctx.settings.link_allowlist),
+            safe_markdown(agenda.markdown, self.ctx.settings.link_allowlist),
             str(markdown_file),  # plain paths, so API clients download the files too
             str(ics_file) if ics_file else None,
+            gr.update(visible=True),
+            session,
         )
+
+    @handler
+    def stale_agenda(self) -> tuple[Any, ...]:
+        """The last redraft failed: what is shown no longer matches the form, so it goes."""
+        return (STALE, None, None, gr.update(visible=False))
 
 
 def wire(ctx: WebContext, frame: Frame, tab: AgendaTab, people: PeopleTab, demo: gr.Blocks) -> None:
-    """The People tab's Agenda button, redrafts on every form change, and the browser's time zone."""
+    """The People tab's Agenda button, the tab header, redrafts on every form change, the browser's zone."""
     ui = AgendaHandlers(ctx)
     form = [tab.minutes, tab.day, tab.at, tab.tz]
-    files = [tab.agenda, tab.md_file, tab.ics_file]
-    people.open_agenda.click(
+    files = [tab.agenda, tab.md_file, tab.ics_file, tab.downloads, frame.session]
+    opened = [tab.title, tab.questions, *files]
+
+    def clear_on_failure(event: Any) -> None:
+        event.failure(ui.stale_agenda, None, files[:4], api_visibility="private", queue=False)
+
+    opened_event = people.open_agenda.click(
         ui.open_agenda,
         [people.expert, *form, frame.session],
-        [frame.tabs, tab.title, tab.questions, *files, tab.downloads],
+        [frame.tabs, *opened],
         api_name="open_agenda",
         **ctx.offline,
     )
-    gr.on(
+    shown = tab.tab.select(
+        ui.show_agenda, [people.expert, *form, frame.session], opened, api_visibility="private", **ctx.offline
+    )
+    redrafted = gr.on(
         [
             tab.update.click,
             tab.minutes.input,
@@ -139,11 +172,13 @@ def wire(ctx: WebContext, frame: Frame, tab: AgendaTab, people: PeopleTab, demo:
             tab.tz.submit,
         ],
         ui.make_agenda,
-        [people.expert, tab.questions, *form],
+        [people.expert, tab.questions, *form, frame.session],
         files,
         api_name="agenda",
         **ctx.offline,
     )
+    for event in (opened_event, shown, redrafted):
+        clear_on_failure(event)
     # The browser's own time zone replaces the default; it runs in the page, so no API endpoint.
     demo.load(
         None, None, tab.tz, js="() => Intl.DateTimeFormat().resolvedOptions().timeZone || 'Europe/London'"

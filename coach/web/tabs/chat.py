@@ -8,12 +8,12 @@ from typing import Any
 
 import gradio as gr
 
-from coach.errors import CoachError
 from coach.models import MAX_WISH_CHARS
 from coach.web.cards import notice_html, people_html
-from coach.web.context import Frame, WebContext, user_errors
+from coach.web.context import Frame, WebContext, explain, handler, user_error, user_errors
+from coach.web.escaping import safe_markdown
 from coach.web.history import ChatTurn, as_messages, normalise_history
-from coach.web.render import clarification_reply, fallback_text, questions_reply, restrict_links
+from coach.web.render import clarification_reply, fallback_text, questions_reply
 from coach.web.session import CoachSession, parse_questions, table_rows
 
 EXAMPLES = (
@@ -98,15 +98,16 @@ class ChatHandlers:
     def __init__(self, ctx: WebContext) -> None:
         self.ctx = ctx
 
+    @handler
     def respond(
         self, message: str, history: Any, session: CoachSession, request: gr.Request
     ) -> Iterator[tuple[Any, ...]]:
         """One chat turn, streamed: a wish, or the answer to a clarifying question."""
         text = " ".join((message or "").split())
         if not text:
-            raise gr.Error("Type a few words about what you want to learn first.")
+            raise user_error("Type a few words about what you want to learn first.")
         if len(text) > MAX_WISH_CHARS:
-            raise gr.Error(f"That message has {len(text)} characters; keep it under {MAX_WISH_CHARS}.")
+            raise user_error(f"That message has {len(text)} characters; keep it under {MAX_WISH_CHARS}.")
         turns = normalise_history(history)
         if not turns or session.clarification is None:  # an empty chat or a settled one: a new wish
             session = session.restart(wish=text)
@@ -130,9 +131,10 @@ class ChatHandlers:
                 user = self.ctx.user_id(request)
                 session.matches = service.match(step.questions, filters=session.filters, user_id=user)
                 lines = questions_reply(session.questions, session.matches)
-        except CoachError as exc:  # say it in the chat too, so the turn does not hang on "…"
-            yield (self.reply(turns, [str(exc)], escape=True), "", session, *later)
-            raise gr.Error(str(exc)) from exc
+        except Exception as exc:  # say it in the chat too, so the turn does not hang on "…"
+            said = explain(exc, "respond")
+            yield (self.reply(turns, [said], escape=True), "", session, *later)
+            raise user_error(said) from exc
         chat = self.reply(turns, lines)
         if step.clarification is not None:  # the answers become buttons under the coach's question
             chat[-1]["options"] = [
@@ -144,18 +146,21 @@ class ChatHandlers:
         """The chat with the coach's reply (Markdown lines, or plain text when `escape`) appended."""
         text = self.ctx.inert(" ".join(lines)) if escape else "\n".join(lines).strip()
         allowlist = self.ctx.settings.link_allowlist
-        return as_messages([*turns, ChatTurn("assistant", restrict_links(text, allowlist))])
+        return as_messages([*turns, ChatTurn("assistant", safe_markdown(text, allowlist))])
 
+    @handler
     def choose(
         self, history: Any, session: CoachSession, option: gr.SelectData, request: gr.Request
     ) -> Iterator[tuple[Any, ...]]:
         """A clicked answer to the clarifying question is a chat turn like a typed one."""
         yield from self.respond(str(option.value), history, session, request)
 
+    @handler
     def new_wish(self, session: CoachSession) -> tuple[Any, ...]:
         fresh = session.restart()
         return ([], "", fresh, notice_html(""), *self.ctx.views(fresh))
 
+    @handler
     def find_people(self, table: Any, session: CoachSession, request: gr.Request) -> tuple[Any, ...]:
         """Match the edited questions, then show the People tab."""
         with user_errors():
@@ -164,10 +169,11 @@ class ChatHandlers:
             session.matches = self.ctx.service.match(session.questions, filters=session.filters, user_id=user)
         return (session, gr.Tabs(selected="people"), *self.ctx.views(session))
 
+    @handler
     def add_question(self, text: str, table: Any) -> tuple[Any, ...]:
         text = " ".join((text or "").split())
         if not text:
-            raise gr.Error("Type the question to add first.")
+            raise user_error("Type the question to add first.")
         return [[row] for row in [*table_rows(table), text]], ""
 
 
@@ -175,7 +181,7 @@ def wire(ctx: WebContext, frame: Frame, tab: ChatTab, views: Sequence[Any]) -> N
     """Chat turns, example and answer clicks, new wish, adding a question, and Find people."""
     ui = ChatHandlers(ctx)
     chat_out = [tab.chatbot, tab.message, frame.session, frame.notice, *views]
-    chat: dict[str, Any] = {"outputs": chat_out, "show_progress": "hidden", **ctx.coach}
+    chat: dict[str, Any] = {"outputs": chat_out, **ctx.coach}
     chat_in = [tab.message, tab.chatbot, frame.session]
     tab.message.submit(ui.respond, chat_in, api_name="chat", **chat)
     tab.chatbot.option_select(ui.choose, [tab.chatbot, frame.session], api_visibility="private", **chat)
@@ -205,6 +211,7 @@ def first_part(lines: list[str]) -> list[str]:
     return lines[: breaks[1]] if len(breaks) > 1 else lines
 
 
+@handler
 def _example_text(event: gr.SelectData) -> str:
     value = event.value
     return str(value.get("text", "")) if isinstance(value, dict) else str(value or "")

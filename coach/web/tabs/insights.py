@@ -11,7 +11,8 @@ import gradio as gr
 
 from coach.journal.charts import gaps_figure, load_figure, trend_figure
 from coach.journal.insights import build_report, render_markdown
-from coach.web.context import WebContext, user_errors
+from coach.web.context import WebContext, handler, user_error, user_errors
+from coach.web.escaping import markdown_text, safe_markdown
 
 HIDDEN = "Insights are for the people team: ask an admin to add you to COACH_ADMINS."
 
@@ -45,13 +46,15 @@ class InsightsHandlers:
     def __init__(self, ctx: WebContext) -> None:
         self.ctx = ctx
 
+    @handler
     def show_tab(self, request: gr.Request) -> Any:
         return gr.update(visible=self.ctx.is_admin(request))
 
+    @handler
     def report(self, weeks: float, request: gr.Request) -> tuple[Any, ...]:
         """The report; refused to anyone not named in COACH_ADMINS, whatever the client sends."""
         if not self.ctx.is_admin(request):
-            raise gr.Error(HIDDEN)
+            raise user_error(HIDDEN)
         with user_errors():
             report = build_report(
                 self.ctx.journal.db,
@@ -60,7 +63,11 @@ class InsightsHandlers:
                 weeks=int(weeks or 8),
                 min_group=self.ctx.settings.insights_min_group,
             )
-        markdown = render_markdown(report).replace("# Insights", "### Insights", 1)
+        allowlist = self.ctx.settings.link_allowlist
+        text = render_markdown(report, lambda t: markdown_text(t, allowlist)).replace(
+            "# Insights", "### Insights", 1
+        )
+        markdown = safe_markdown(text, allowlist)
         return markdown, trend_figure(report), gaps_figure(report), load_figure(report)
 
 

@@ -9,7 +9,7 @@ import gradio as gr
 
 from coach.models import Channel, Tone
 from coach.web.cards import expert_label, notice_html
-from coach.web.context import NO_EXPERT, Frame, WebContext, user_errors
+from coach.web.context import NO_EXPERT, Frame, WebContext, handler, user_error, user_errors
 from coach.web.render import fallback_text
 from coach.web.session import CoachSession, expert_questions
 from coach.web.tabs.people import PeopleTab
@@ -19,11 +19,13 @@ CHANNELS = [
     ("Slack / Teams", Channel.slack.value),
     ("LinkedIn", Channel.linkedin.value),
 ]
+SHOWN_OUTPUTS = 5  # title, subject, body, notice, session
 TONES = [("Warm", Tone.warm.value), ("Concise", Tone.concise.value), ("Formal", Tone.formal.value)]
 
 
 @dataclass(frozen=True)
 class IntroTab:
+    tab: gr.Tab
     title: gr.Markdown
     channel: gr.Radio
     tone: gr.Radio
@@ -38,7 +40,7 @@ class IntroTab:
 
 def layout() -> IntroTab:
     """Channel, tone, who you are, and the editable subject and message."""
-    with gr.Tab("Intro", id="intro", elem_id="qc-tab-intro"):
+    with gr.Tab("Intro", id="intro", elem_id="qc-tab-intro") as tab:
         title = gr.Markdown(NO_EXPERT, elem_id="qc-intro-title")
         with gr.Row():
             channel = gr.Radio(CHANNELS, value=Channel.email.value, label="Channel", elem_id="qc-channel")
@@ -58,7 +60,7 @@ def layout() -> IntroTab:
                 "Sent it? Mark it, so the coach spreads requests and keeps these questions in your journal.",
                 elem_id="qc-sent-note",
             )
-    return IntroTab(title, channel, tone, your_name, about_you, redraft, subject, body, sent, sent_note)
+    return IntroTab(tab, title, channel, tone, your_name, about_you, redraft, subject, body, sent, sent_note)
 
 
 class IntroHandlers:
@@ -67,6 +69,7 @@ class IntroHandlers:
     def __init__(self, ctx: WebContext) -> None:
         self.ctx = ctx
 
+    @handler
     def open_intro(
         self,
         expert_id: str | None,
@@ -83,6 +86,25 @@ class IntroHandlers:
         draft = self.draft_intro(expert.id, channel, tone, name, context, minutes, session, request)
         return (gr.Tabs(selected="intro"), title, *draft)
 
+    @handler
+    def show_intro(
+        self,
+        expert_id: str | None,
+        channel: str,
+        tone: str,
+        name: str,
+        context: str,
+        minutes: int,
+        session: CoachSession,
+        request: gr.Request,
+    ) -> tuple[Any, ...]:
+        """The tab header was clicked: a message to the chosen expert, unless it is already the one shown
+        (so edits to it survive a look at another tab)."""
+        if not expert_id or session.is_drafted("intro", expert_id):
+            return (gr.skip(),) * SHOWN_OUTPUTS
+        return self.open_intro(expert_id, channel, tone, name, context, minutes, session, request)[1:]
+
+    @handler
     def draft_intro(
         self,
         expert_id: str | None,
@@ -99,7 +121,7 @@ class IntroHandlers:
         questions, evidence = expert_questions(session, expert.id)
         questions = questions or [q.text for q in session.questions[:1]]
         if not questions:
-            raise gr.Error("Ask the coach first: the message names the question you want to ask.")
+            raise user_error("Ask the coach first: the message names the question you want to ask.")
         with user_errors():
             result = self.ctx.service.intro(
                 expert.id,
@@ -111,9 +133,11 @@ class IntroHandlers:
                 evidence=evidence,
                 minutes=int(minutes or 20),
             )
+        session.mark_drafted("intro", expert.id)
         subject = gr.update(value=result.message.subject, visible=result.message.channel is Channel.email)
-        return (subject, result.message.text, notice_html(fallback_text(result.fallback)))
+        return (subject, result.message.text, notice_html(fallback_text(result.fallback)), session)
 
+    @handler
     def mark_sent(self, expert_id: str | None, session: CoachSession, request: gr.Request) -> str:
         """The request went out: count one ask of this person (across instances) and keep its questions."""
         expert = self.ctx.chosen(expert_id)
@@ -132,13 +156,14 @@ class IntroHandlers:
 
 
 def wire(ctx: WebContext, frame: Frame, tab: IntroTab, people: PeopleTab, minutes: gr.Radio) -> None:
-    """The People tab's Intro button, and redrafts on channel, tone and who-you-are changes."""
+    """The People tab's Intro button, the tab header, and redrafts on channel, tone and who-you-are changes."""
     ui = IntroHandlers(ctx)
     intro_in = [people.expert, tab.channel, tab.tone, tab.your_name, tab.about_you, minutes, frame.session]
-    intro_out = [tab.subject, tab.body, frame.notice]
+    intro_out = [tab.subject, tab.body, frame.notice, frame.session]
     people.open_intro.click(
         ui.open_intro, intro_in, [frame.tabs, tab.title, *intro_out], api_name="open_intro", **ctx.coach
     )
+    tab.tab.select(ui.show_intro, intro_in, [tab.title, *intro_out], api_visibility="private", **ctx.coach)
     gr.on(
         [tab.channel.input, tab.tone.input, tab.redraft.click, tab.your_name.submit, tab.about_you.submit],
         ui.draft_intro,

@@ -13,7 +13,8 @@ import gradio as gr
 from coach.journal.timeline import user_zone
 from coach.models import QuestionStatus
 from coach.web.cards import timeline_html
-from coach.web.context import Frame, WebContext, user_errors
+from coach.web.context import Frame, WebContext, handler, notify, user_error, user_errors
+from coach.web.files import download_dir, write_private
 from coach.web.journal_view import (
     chat_day,
     people_to_log,
@@ -21,7 +22,7 @@ from coach.web.journal_view import (
     question_choices,
     questions_html,
 )
-from coach.web.session import CoachSession, download_dir, expert_questions, parse_questions, text_lines
+from coach.web.session import CoachSession, expert_questions, parse_questions, text_lines
 from coach.web.tabs.people import PeopleTab
 
 BROWSER_ZONE = "() => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'"
@@ -138,6 +139,7 @@ class JournalHandlers:
     def __init__(self, ctx: WebContext) -> None:
         self.ctx = ctx
 
+    @handler
     def journal_view(
         self, expert_id: str | None, session: CoachSession, tz: str | None, request: gr.Request
     ) -> tuple[Any, ...]:
@@ -164,6 +166,7 @@ class JournalHandlers:
             gr.update(choices=people, value=chosen),
         )
 
+    @handler
     def find_people(self, query: str, current: str | None, session: CoachSession, request: gr.Request) -> Any:
         """Anyone in the index by name, team or topic, for logging a chat days later."""
         with user_errors():
@@ -180,10 +183,12 @@ class JournalHandlers:
         wanted = {text.casefold() for text in mine}
         return [qid for text, qid in still_open if text.casefold() in wanted]
 
+    @handler
     def pick_expert(self, expert_id: str | None, session: CoachSession, request: gr.Request) -> Any:
         still_open = question_choices(self.ctx.journal.snapshot(self.ctx.user_id(request)), open_only=True)
         return gr.update(value=self.covered_by(expert_id, session, still_open))
 
+    @handler
     def log_chat(
         self,
         expert_id: str | None,
@@ -223,10 +228,11 @@ class JournalHandlers:
                 uid=(key or "").strip() or None,
                 tz=zone,
             )
-        gr.Info(f"Saved your chat with {expert.name} to the journal.")
+        notify(f"Saved your chat with {expert.name} to the journal.")
         fresh_key = uuid.uuid4().hex  # the next form is a new chat
         return ("", "", "", thanks, "", fresh_key, *self.journal_view(expert.id, session, tz, request))
 
+    @handler
     def change_questions(
         self,
         status: QuestionStatus | None,
@@ -239,7 +245,7 @@ class JournalHandlers:
         """Mark answered, archive (status) or delete (None) the selected questions."""
         chosen = picked_ids(ids)
         if not chosen:
-            raise gr.Error("Select one or more of your questions first.")
+            raise user_error("Select one or more of your questions first.")
         user = self.ctx.user_id(request)
         with user_errors():
             for question_id in chosen:
@@ -249,28 +255,31 @@ class JournalHandlers:
                     self.ctx.journal.set_question_status(user, question_id, status)
         return self.journal_view(expert_id, session, tz, request)
 
+    @handler
     def keep(self, table: Any, session: CoachSession, request: gr.Request) -> str:
         """Keep the questions in the Coach tab's list in the journal, under the wish (once each)."""
         with user_errors():
             questions = parse_questions(table, session.questions)
             kept = self.ctx.service.keep(self.ctx.user_id(request), session.wish, questions)
-        gr.Info(f"Kept {len(kept)} question{'s' if len(kept) != 1 else ''} in your journal.")
+        notify(f"Kept {len(kept)} question{'s' if len(kept) != 1 else ''} in your journal.")
         return f"Kept {len(kept)} in your journal (Journal tab)."
 
+    @handler
     def export_journal(self, request: gr.Request) -> tuple[str, str]:
         """This user's journal as Markdown (to read) and JSON (to back up; `coach journal import` restores it)."""
         user = self.ctx.user_id(request)
         folder = download_dir(request.session_hash)
         with user_errors():
             markdown, document = self.ctx.journal.export_markdown(user), self.ctx.journal.export_json(user)
-        (folder / "learning-journal.md").write_text(markdown, encoding="utf-8")
-        (folder / "learning-journal.json").write_text(document, encoding="utf-8")
-        return str(folder / "learning-journal.md"), str(folder / "learning-journal.json")
+        markdown_file = write_private(folder / "learning-journal.md", markdown)
+        json_file = write_private(folder / "learning-journal.json", document)
+        return str(markdown_file), str(json_file)
 
+    @handler
     def explore(self, pick: str | None, session: CoachSession, request: gr.Request) -> tuple[Any, ...]:
         """Take a suggested next question back into matching."""
         if pick is None or not str(pick).isdigit() or int(pick) >= len(session.suggestions):
-            raise gr.Error("Pick one of the suggested questions first.")
+            raise user_error("Pick one of the suggested questions first.")
         session.questions = [session.suggestions[int(pick)]]
         user = self.ctx.user_id(request)
         with user_errors():

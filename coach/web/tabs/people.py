@@ -8,7 +8,7 @@ from typing import Any
 import gradio as gr
 
 from coach.web.cards import people_html
-from coach.web.context import Frame, WebContext, user_errors
+from coach.web.context import Frame, WebContext, handler, user_errors
 from coach.web.session import ANY, CoachSession, build_filters
 
 AVAILABILITY = [("Open", "open"), ("Limited", "limited"), ("Unavailable", "unavailable")]
@@ -56,6 +56,7 @@ class PeopleHandlers:
     def __init__(self, ctx: WebContext) -> None:
         self.ctx = ctx
 
+    @handler
     def refilter(
         self, availability: list[str], location: str, department: str, language: str, session: CoachSession
     ) -> tuple[Any, ...]:

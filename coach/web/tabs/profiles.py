@@ -8,8 +8,9 @@ from typing import Any
 
 import gradio as gr
 
-from coach.web.context import Frame, WebContext, user_errors
-from coach.web.render import import_report
+from coach.web.context import Frame, WebContext, handler, notify, user_error, user_errors
+from coach.web.files import make_private
+from coach.web.report import import_report
 from coach.web.session import ANY, CoachSession, staged_changes
 from coach.web.tabs.people import PeopleTab
 from vectorstore.profiles import FORMATS, load_profiles
@@ -32,11 +33,13 @@ class ProfilesHandlers:
     def __init__(self, ctx: WebContext) -> None:
         self.ctx = ctx
 
+    @handler
     def preview(self, path: str | None, session: CoachSession) -> tuple[Any, ...]:
         """Validate an upload and compare it with the index; nothing is written yet."""
         if not path:  # the file was removed: forget what it staged
             session.staged = []
             return (session, "", gr.update(visible=False))
+        make_private(path)  # Gradio wrote the upload with the default mode
         name = Path(path).name
         settings, index = self.ctx.settings, self.ctx.service.index
         with user_errors():
@@ -53,10 +56,11 @@ class ProfilesHandlers:
         button = gr.update(value=f"Import {count} profile{'s' if count != 1 else ''}", visible=count > 0)
         return (session, report, button)
 
+    @handler
     def import_profiles(self, session: CoachSession, progress: gr.Progress = _PROGRESS) -> tuple[Any, ...]:
         """Index the previewed profiles with a progress bar; other users keep searching meanwhile."""
         if not session.staged:
-            raise gr.Error("Nothing to import: upload a file and check the preview first.")
+            raise user_error("Nothing to import: upload a file and check the preview first.")
 
         def step(done: int, total: int) -> None:
             progress((done, total), desc="Indexing profiles", unit="profiles")
@@ -66,7 +70,7 @@ class ProfilesHandlers:
             # one import at a time across every app instance sharing the journal (a database lock)
             report = self.ctx.service.import_profiles(session.staged, progress=step)
         session.staged = []
-        gr.Info(f"Imported {len(report.added)} new and {len(report.updated)} updated profiles.")
+        notify(f"Imported {len(report.added)} new and {len(report.updated)} updated profiles.")
         summary = f"**Imported:** {len(report.added)} new, {len(report.updated)} updated."
         facets = index.facets()
         return (
@@ -79,6 +83,7 @@ class ProfilesHandlers:
             gr.update(choices=[ANY, *facets["language"]]),
         )
 
+    @handler
     def index_size(self) -> str:
         return f"**{self.ctx.service.index.count():,}** profiles in the index."
 
@@ -125,4 +130,5 @@ def wire(ctx: WebContext, frame: Frame, tab: ProfilesTab, people: PeopleTab) -> 
         api_name="import_profiles",
         concurrency_id="index-write",
         concurrency_limit=1,
+        show_progress_on=tab.report,  # the progress bar, and nothing covering the People filters
     )
