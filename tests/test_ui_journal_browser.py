@@ -14,20 +14,21 @@ from coach.journal.store import Journal
 from coach.models import LearningQuestion
 from coach.runtime import build_service, open_index, open_journal
 from coach.web.app import build_ui, launch
-from tests.conftest import free_port
-from tests.test_ui_browser import (
+from tests.browser import (
     ARGS,
+    ARTIFACTS,
     CHROMIUM,
-    FEEDBACK,
     Browser,
-    _require_browser,
+    require_browser,
     send,
     shot,
     tab,
     wait_for_questions,
 )
+from tests.conftest import free_port
 from vectorstore.index import ExpertIndex
 
+FEEDBACK = "I'm a new manager and want to get better at giving feedback"
 pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore::Warning:gradio.queueing")]
 
 
@@ -40,7 +41,8 @@ class JournalApp:
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JournalApp]:
-    _require_browser()
+    require_browser()
+    ARTIFACTS.mkdir(exist_ok=True)
     from playwright.sync_api import sync_playwright
 
     settings = load_settings(
