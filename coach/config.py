@@ -43,7 +43,9 @@ class Settings(BaseSettings):
     embedding_model_path: Path | None = Field(
         default=None, description="Directory with model.onnx and tokenizer.json, for local."
     )
-    sample_profiles: Path = Field(default=SAMPLE_PROFILES, description="Indexed when the index is empty.")
+    sample_profiles: Path = Field(
+        default=SAMPLE_PROFILES, description="Indexed into an index never written before."
+    )
     prompts_dir: Path = Field(default=PROMPTS_DIR, description="Prompt templates and offline data.")
 
     openai_api_key: SecretStr | None = Field(
@@ -105,6 +107,11 @@ class Settings(BaseSettings):
     @property
     def mode(self) -> Mode:
         return Mode.llm if self.openai_api_key or self.openai_base_url else Mode.offline
+
+    @property
+    def max_file_bytes(self) -> int:
+        """The profile file size limit in bytes: decimal megabytes, as every message states it."""
+        return int(self.max_file_mb * 1_000_000)
 
     @property
     def chroma_dir(self) -> Path:

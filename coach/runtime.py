@@ -34,9 +34,13 @@ def build_embedding(settings: Settings) -> CoachEmbedding:
 
 
 def open_index(settings: Settings, *, seed: bool = True, progress: Progress | None = None) -> ExpertIndex:
-    """Open the configured index; on first use with an empty index, load the bundled sample organisation."""
+    """Open the configured index; on an index never written before, load the bundled sample organisation.
+
+    Only a never-initialised index is seeded: one that a real import emptied stays empty, so the
+    fictional sample never mixes into a real deployment.
+    """
     index = ExpertIndex.open(settings.data_dir, build_embedding(settings), chroma_url=settings.chroma_url)
-    if seed and index.count() == 0 and settings.sample_profiles.exists():
+    if seed and not index.initialised and settings.sample_profiles.exists():
         result = load_profiles(settings.sample_profiles)
         log.info("indexing %d sample profiles from %s", len(result.profiles), settings.sample_profiles)
         index.upsert(result.profiles, progress=progress)

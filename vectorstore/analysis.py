@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import Stemmer
 
@@ -106,7 +106,7 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 
-@cache
+@lru_cache(maxsize=65_536)  # bounded: every distinct word of every query lands here
 def stem(word: str) -> str:
     """The Snowball (Porter 2) stem of one lower-case word."""
     return str(_stemmer().stemWord(word))
