@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from coach.config import EmbeddingKind, Settings
+from coach.journal.database import SharedLock
 from coach.journal.store import Journal
 from coach.models import Mode
 from coach.service import CoachService
@@ -15,6 +16,8 @@ from vectorstore.local_embedding import LocalOnnxEmbedding
 from vectorstore.profiles import load_profiles
 
 log = logging.getLogger(__name__)
+SEED_WAIT = 120.0  # seconds a starting instance waits for another one seeding the sample organisation
+IMPORT_WAIT = 5.0  # an import meeting another one says so (LockBusy) rather than queueing behind it
 
 
 def build_embedding(settings: Settings) -> CoachEmbedding:
@@ -39,12 +42,24 @@ def open_index(settings: Settings, *, seed: bool = True, progress: Progress | No
     Only a never-initialised index is seeded: one that a real import emptied stays empty, so the
     fictional sample never mixes into a real deployment.
     """
-    index = ExpertIndex.open(settings.data_dir, build_embedding(settings), chroma_url=settings.chroma_url)
+    index = ExpertIndex.open(
+        settings.data_dir,
+        build_embedding(settings),
+        chroma_url=settings.chroma_url,
+        exclusive=import_lock(settings, wait=SEED_WAIT),  # instances starting together seed once
+    )
     if seed and not index.initialised and settings.sample_profiles.exists():
         result = load_profiles(settings.sample_profiles)
         log.info("indexing %d sample profiles from %s", len(result.profiles), settings.sample_profiles)
         index.upsert(result.profiles, progress=progress)
+    index.use_exclusive(import_lock(settings, wait=IMPORT_WAIT))
     return index
+
+
+def import_lock(settings: Settings, *, wait: float) -> SharedLock:
+    """One profile import at a time across every process sharing the journal database (an advisory lock
+    on PostgreSQL, a file lock beside the SQLite journal); the index runs each write inside it."""
+    return SharedLock(settings.journal_location, "profile-import", wait=wait)
 
 
 def open_journal(settings: Settings) -> Journal:

@@ -157,13 +157,11 @@ class CoachService:
         )
 
     def import_profiles(
-        self, profiles: Sequence[ExpertProfile], *, progress: Progress | None = None, wait: float = 0.0
+        self, profiles: Sequence[ExpertProfile], *, progress: Progress | None = None
     ) -> UpsertReport:
-        """Index profiles; only one import runs at a time across every instance sharing the journal."""
-        if self.journal is None:
-            return self.index.upsert(profiles, progress=progress)
-        with self.journal.db.hold("profile-import", wait=wait):
-            return self.index.upsert(profiles, progress=progress)
+        """Index profiles; the index runs the write inside the cross-instance import lock that
+        `runtime.open_index` gives it, so only one import runs at a time across instances."""
+        return self.index.upsert(profiles, progress=progress)
 
     def expert(self, expert_id: str) -> ExpertProfile:
         """A profile from the index; names and contacts only ever come from here."""

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from coach.journal.database import Database, LockBusy
+from coach.journal.database import Database, LockBusy, SharedLock
 from coach.journal.schema import LIMITS
 from coach.journal.store import Journal, JournalInputError, JournalNotFound, JournalUnavailable
 from coach.journal.timeline import questions_by_wish
@@ -255,6 +255,14 @@ def test_the_import_lock_is_exclusive_across_instances(location: str) -> None:
         ):
             pass
         with second.hold("profile-import", wait=1):
+            pass
+        # The factory the index runs its writes in (runtime.import_lock) contends for the same lock.
+        factory = SharedLock(location, "profile-import")
+        with first.hold("profile-import"), pytest.raises(LockBusy), factory():
+            pass
+        with factory(), pytest.raises(LockBusy), first.hold("profile-import"):
+            pass
+        with factory():
             pass
     finally:
         first.close()

@@ -11,13 +11,14 @@ import logging
 import time
 import zlib
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
 from filelock import FileLock, Timeout
 from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect, make_url, select, text
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.pool import NullPool
 
 from coach.errors import CoachError
 from coach.journal.schema import METADATA, MIGRATIONS, TABLES, Migration
@@ -149,47 +150,14 @@ class Database:
             "that the database is running and reachable (COACH_JOURNAL_URL), then try again."
         )
 
-    @contextmanager
-    def hold(self, name: str, *, wait: float = 0.0) -> Iterator[None]:
+    def hold(self, name: str, *, wait: float = 0.0) -> AbstractContextManager[None]:
         """An exclusive lock across every process sharing this database, e.g. one profile import at a time.
 
         PostgreSQL: a session advisory lock on a connection held for the duration (released by the server if
         the process dies). SQLite: a file lock beside the database file (released by the OS likewise).
         Raises `LockBusy` when another holder keeps it longer than `wait` seconds.
         """
-        self._check_lock_name(name)
-        if self.dialect != "postgresql":
-            lock = FileLock(f"{self.url.database}.{name}.lock")
-            try:
-                lock.acquire(timeout=wait)
-            except Timeout:
-                raise LockBusy(name) from None
-            try:
-                yield
-            finally:
-                lock.release()
-            return
-        key = lock_key(name)
-        deadline = time.monotonic() + wait
-        try:
-            conn = self.engine.connect()
-        except DBAPIError as exc:
-            raise self._unavailable(exc) from exc
-        with conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT")
-            while not conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar_one():
-                if time.monotonic() >= deadline:
-                    raise LockBusy(name)
-                time.sleep(0.2)
-            try:
-                yield
-            finally:
-                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
-
-    @staticmethod
-    def _check_lock_name(name: str) -> None:
-        if not name.replace("-", "").isalnum():
-            raise ValueError(f"lock names are letters, digits and '-', not {name!r}")
+        return hold_lock(self.url, self.engine, name, wait)
 
     # --- schema
 
@@ -247,6 +215,60 @@ class Database:
         conn.execute(table.insert().values(version=version))
         if self.dialect == "sqlite":
             conn.exec_driver_sql(f"PRAGMA user_version = {int(version)}")
+
+
+@contextmanager
+def hold_lock(url: URL, engine: Engine | None, name: str, wait: float) -> Iterator[None]:
+    """`Database.hold` for any journal URL; without an engine, a one-off connection is opened for it."""
+    if not name.replace("-", "").isalnum():
+        raise ValueError(f"lock names are letters, digits and '-', not {name!r}")
+    if url.get_backend_name() != "postgresql":
+        lock = FileLock(f"{url.database}.{name}.lock")
+        try:
+            lock.acquire(timeout=wait)
+        except Timeout:
+            raise LockBusy(name) from None
+        try:
+            yield
+        finally:
+            lock.release()
+        return
+    own = engine is None
+    engine = engine or create_engine(url, poolclass=NullPool)
+    key, deadline = lock_key(name), time.monotonic() + wait
+    try:
+        try:
+            conn = engine.connect()
+        except DBAPIError as exc:
+            reason = str(exc.orig or exc).strip().splitlines()[0]
+            raise JournalUnavailable(
+                f"The journal database cannot be reached for the {name} lock ({reason})."
+            ) from exc
+        with conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+            while not conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar_one():
+                if time.monotonic() >= deadline:
+                    raise LockBusy(name)
+                time.sleep(0.2)
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+    finally:
+        if own:
+            engine.dispose()
+
+
+class SharedLock:
+    """A factory of `hold_lock` context managers for one journal URL, without opening the journal."""
+
+    def __init__(self, location: str | Path, name: str, *, wait: float = 0.0) -> None:
+        self.url, self.name, self.wait = journal_url(location), name, wait
+        if self.url.get_backend_name() != "postgresql":
+            Path(self.url.database or ".").parent.mkdir(parents=True, exist_ok=True)
+
+    def __call__(self) -> AbstractContextManager[None]:
+        return hold_lock(self.url, None, self.name, self.wait)
 
 
 def _has_entries(conn: Connection) -> bool:
