@@ -13,7 +13,7 @@ from coach.journal.store import Journal
 from tests.servers import coach_serve, free_port, wait_http
 from tests.test_multi_instance import eventually
 
-pytestmark = [pytest.mark.server, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.server, pytest.mark.slow, pytest.mark.timeout(300)]
 SESSIONS = 4
 
 

@@ -26,7 +26,7 @@ from coach.journal.store import Journal
 from coach.users import UserDirectory
 from tests.servers import PostgresServer, Process, chroma_server, coach_serve, free_port, wait_http
 
-pytestmark = [pytest.mark.server, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.server, pytest.mark.slow, pytest.mark.timeout(600)]
 PASSWORD = "correct horse battery"
 USERS = {"alice": "Sales", "bob": "Finance", "carol": "Sales", "dave": "Legal"}
 PRICING = "How do we approve discounts on subscription pricing?"

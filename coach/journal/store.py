@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
-from pydantic import BaseModel, ValidationError
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
-from coach.errors import CoachInputError
 from coach.journal import portable as journal_io
+from coach.journal import rows
 from coach.journal.database import Database, JournalError, JournalUnavailable
-from coach.journal.portable import ImportReport, JournalEntries, JournalSnapshot, OnConflict
+from coach.journal.portable import ImportReport, JournalSnapshot, OnConflict
+from coach.journal.rows import LOCAL_USER, Entry, JournalInputError, JournalNotFound
 from coach.journal.schema import MIGRATIONS, TABLES, Migration
 from coach.journal.timeline import timeline
 from coach.models import (
@@ -35,16 +33,7 @@ from coach.models import (
     Wish,
 )
 
-LOCAL_USER = "local"
 Clock = Callable[[], datetime]
-Entry = TypeVar("Entry", bound=BaseModel)
-_TABLES: dict[type[BaseModel], str] = {
-    Wish: "wishes",
-    Question: "questions",
-    CoffeeChat: "chats",
-    Takeaway: "takeaways",
-    Referral: "referrals",
-}
 ASK_REPEAT_WINDOW = timedelta(days=7)  # sending the same person another draft within a week is one ask
 
 __all__ = [
@@ -58,31 +47,8 @@ __all__ = [
 ]
 
 
-class JournalInputError(JournalError, CoachInputError):
-    """An entry cannot be saved as given (empty, too long, wrong chat)."""
-
-
-class JournalNotFound(JournalError):
-    """The entry does not exist in this user's journal."""
-
-
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def _user(user_id: str) -> str:
-    if not user_id.strip():
-        raise JournalInputError(f"user_id is empty; use {LOCAL_USER!r} when there is no sign-in")
-    return user_id
-
-
-def _entry(model: type[Entry], **fields: object) -> Entry:
-    """Validate a new entry (id 0 until saved) so bad input fails before it reaches the database."""
-    try:
-        return model.model_validate({"id": 0, "uid": str(uuid.uuid4()), **fields})
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise JournalInputError(f"cannot save this {model.__name__.lower()}: {problems}") from exc
 
 
 class Journal:
@@ -125,7 +91,7 @@ class Journal:
 
     def _write(self, user_id: str) -> Any:
         self._check_open()
-        return self.db.write(serialize=f"user:{_user(user_id)}")
+        return self.db.write(serialize=f"user:{rows.user(user_id)}")
 
     def _read(self) -> Any:
         self._check_open()
@@ -135,81 +101,16 @@ class Journal:
         if self._closed:
             raise JournalError("the journal is closed; open it again with Journal.open(location)")
 
-    # --- rows <-> entries; every statement carries user_id
-
-    def _insert(self, conn: Connection, table: str, user_id: str, values: dict[str, object]) -> int:
-        result = conn.execute(insert(TABLES[table]).values(user_id=user_id, **values))
-        key = result.inserted_primary_key
-        return int(key[0]) if key is not None and key[0] is not None else 0
-
-    def _save(self, conn: Connection, user_id: str, entry: Entry) -> Entry:
-        values = entry.model_dump(exclude={"id", "question_ids"})
-        try:
-            entry_id = self._insert(conn, _TABLES[type(entry)], user_id, values)
-        except IntegrityError as exc:
-            raise JournalInputError(f"cannot save this {type(entry).__name__.lower()}: {exc.orig}") from exc
-        if isinstance(entry, CoffeeChat):
-            self._link(conn, user_id, entry_id, entry.question_ids)
-        return entry.model_copy(update={"id": entry_id})
-
-    def _list(self, conn: Connection, model: type[Entry], user_id: str, *where: Any) -> list[Entry]:
-        table = TABLES[_TABLES[model]]
-        query = select(table).where(table.c.user_id == _user(user_id), *where).order_by(table.c.id)
-        rows = [dict(row) for row in conn.execute(query).mappings()]
-        if model is CoffeeChat:
-            links: dict[int, list[int]] = {}
-            cq = TABLES["chat_questions"]
-            linked = select(cq.c.chat_id, cq.c.question_id).where(cq.c.user_id == user_id)
-            for chat_id, question_id in conn.execute(linked.order_by(cq.c.chat_id, cq.c.question_id)):
-                links.setdefault(chat_id, []).append(question_id)
-            rows = [{**row, "question_ids": links.get(row["id"], [])} for row in rows]
-        return [model.model_validate({k: v for k, v in row.items() if k != "user_id"}) for row in rows]
-
-    def _get(self, conn: Connection, model: type[Entry], user_id: str, entry_id: int) -> Entry:
-        found = self._list(conn, model, user_id, TABLES[_TABLES[model]].c.id == entry_id)
-        if not found:
-            raise JournalNotFound(
-                f"{_TABLES[model]} has no entry {entry_id} for this user; pick one from the list"
-            )
-        return found[0]
-
-    def _require(
-        self, conn: Connection, model: type[BaseModel], user_id: str, ids: Iterable[int | None]
-    ) -> None:
-        wanted = {i for i in ids if i is not None}
-        if not wanted:
-            return
-        table = TABLES[_TABLES[model]]
-        query = select(table.c.id).where(table.c.user_id == user_id, table.c.id.in_(sorted(wanted)))
-        found = set(conn.execute(query).scalars())
-        if missing := sorted(wanted - found):
-            raise JournalNotFound(
-                f"{_TABLES[model]} {missing} are not in this user's journal; refresh and pick again"
-            )
-
-    def _link(self, conn: Connection, user_id: str, chat_id: int, question_ids: Iterable[int]) -> None:
-        cq = TABLES["chat_questions"]
-        wanted = list(dict.fromkeys(question_ids))
-        self._require(conn, Question, user_id, wanted)
-        have = set(conn.execute(select(cq.c.question_id).where(cq.c.chat_id == chat_id)).scalars())
-        rows = [{"user_id": user_id, "chat_id": chat_id, "question_id": q} for q in wanted if q not in have]
-        if rows:
-            conn.execute(insert(cq), rows)
-
     def _read_list(self, model: type[Entry], user_id: str, *where: Any) -> list[Entry]:
         with self._read() as conn:
-            return self._list(conn, model, user_id, *where)
+            return rows.list_entries(conn, model, user_id, *where)
 
     # --- reading
 
     def snapshot(self, user_id: str) -> JournalSnapshot:
         """All of one user's entries, read in one transaction."""
         with self._read() as conn:
-            return self._snapshot(conn, user_id)
-
-    def _snapshot(self, conn: Connection, user_id: str) -> JournalSnapshot:
-        lists = [self._list(conn, model, user_id) for model in _TABLES]
-        return JournalSnapshot(*lists)  # type: ignore[arg-type]
+            return rows.snapshot(conn, user_id)
 
     def list_wishes(self, user_id: str) -> list[Wish]:
         return self._read_list(Wish, user_id)
@@ -249,9 +150,9 @@ class Journal:
     # --- writing
 
     def add_wish(self, user_id: str, text: str) -> Wish:
-        wish = _entry(Wish, text=text, created_at=self._clock())
+        wish = rows.entry(Wish, text=text, created_at=self._clock())
         with self._write(user_id) as conn:
-            return self._save(conn, user_id, wish)
+            return rows.save(conn, user_id, wish)
 
     def add_question(
         self,
@@ -264,11 +165,11 @@ class Journal:
         chat_id: int | None = None,
     ) -> Question:
         fields = {"text": text, "why": why, "source": source, "wish_id": wish_id, "chat_id": chat_id}
-        question = _entry(Question, **fields, created_at=self._clock())
+        question = rows.entry(Question, **fields, created_at=self._clock())
         with self._write(user_id) as conn:
-            self._require(conn, Wish, user_id, [wish_id])
-            self._require(conn, CoffeeChat, user_id, [chat_id])
-            return self._save(conn, user_id, question)
+            rows.require(conn, Wish, user_id, [wish_id])
+            rows.require(conn, CoffeeChat, user_id, [chat_id])
+            return rows.save(conn, user_id, question)
 
     def keep_questions(
         self, user_id: str, wish_text: str, questions: Sequence[LearningQuestion]
@@ -285,9 +186,9 @@ class Journal:
         self, wish_text: str, questions: Sequence[LearningQuestion], now: datetime
     ) -> tuple[Wish | None, list[Question]]:
         """The entries to keep, validated before any transaction starts."""
-        wish = _entry(Wish, text=wish_text, created_at=now) if wish_text.strip() and questions else None
+        wish = rows.entry(Wish, text=wish_text, created_at=now) if wish_text.strip() and questions else None
         new = [
-            _entry(
+            rows.entry(
                 Question,
                 text=q.text,
                 why=q.why,
@@ -301,14 +202,16 @@ class Journal:
     def _keep(self, conn: Connection, user_id: str, wish: Wish | None, new: list[Question]) -> list[Question]:
         wish_id = None
         if wish is not None:
-            same = [w for w in self._list(conn, Wish, user_id) if w.text.casefold() == wish.text.casefold()]
-            wish_id = same[-1].id if same else self._save(conn, user_id, wish).id
+            same = [
+                w for w in rows.list_entries(conn, Wish, user_id) if w.text.casefold() == wish.text.casefold()
+            ]
+            wish_id = same[-1].id if same else rows.save(conn, user_id, wish).id
         kept: list[Question] = []
-        have = {q.text.casefold(): q for q in self._list(conn, Question, user_id)}
+        have = {q.text.casefold(): q for q in rows.list_entries(conn, Question, user_id)}
         for question in new:
             found = have.get(question.text.casefold())
             if found is None:
-                found = self._save(conn, user_id, question.model_copy(update={"wish_id": wish_id}))
+                found = rows.save(conn, user_id, question.model_copy(update={"wish_id": wish_id}))
                 have[found.text.casefold()] = found
             kept.append(found)
         return kept
@@ -318,20 +221,20 @@ class Journal:
         status = QuestionStatus(status)
         questions = TABLES["questions"]
         with self._write(user_id) as conn:
-            question = self._get(conn, Question, user_id, question_id)
+            question = rows.get(conn, Question, user_id, question_id)
             answered = (question.answered_at or self._clock()) if status is QuestionStatus.answered else None
             conn.execute(
                 update(questions)
                 .where(questions.c.user_id == user_id, questions.c.id == question_id)
                 .values(status=status.value, answered_at=answered)
             )
-            return self._get(conn, Question, user_id, question_id)
+            return rows.get(conn, Question, user_id, question_id)
 
     def delete_question(self, user_id: str, question_id: int) -> Question:
         """Remove a question for good (and its links to chats); archive instead to keep it out of sight."""
         questions, cq = TABLES["questions"], TABLES["chat_questions"]
         with self._write(user_id) as conn:
-            question = self._get(conn, Question, user_id, question_id)
+            question = rows.get(conn, Question, user_id, question_id)
             conn.execute(delete(cq).where(cq.c.user_id == user_id, cq.c.question_id == question_id))
             conn.execute(
                 delete(questions).where(questions.c.user_id == user_id, questions.c.id == question_id)
@@ -348,9 +251,9 @@ class Journal:
             "date": on,
             "question_ids": list(question_ids),
         }
-        chat = _entry(CoffeeChat, **fields, status=ChatStatus.planned, created_at=self._clock())
+        chat = rows.entry(CoffeeChat, **fields, status=ChatStatus.planned, created_at=self._clock())
         with self._write(user_id) as conn:
-            return self._save(conn, user_id, chat)
+            return rows.save(conn, user_id, chat)
 
     def log_chat(
         self,
@@ -381,26 +284,26 @@ class Journal:
         outcome = {"status": status, "logged_at": now, "notes": notes}
         covered = list(dict.fromkeys(question_ids_covered))
         found: list[Takeaway | Referral | Question] = [
-            _entry(Takeaway, chat_id=0, text=t, created_at=now) for t in takeaways if t.strip()
+            rows.entry(Takeaway, chat_id=0, text=t, created_at=now) for t in takeaways if t.strip()
         ]
-        found += [_entry(Referral, chat_id=0, created_at=now, **r.model_dump()) for r in referrals]
+        found += [rows.entry(Referral, chat_id=0, created_at=now, **r.model_dump()) for r in referrals]
         found += [
-            _entry(Question, chat_id=0, text=q, source=QuestionSource.chat, created_at=now)
+            rows.entry(Question, chat_id=0, text=q, source=QuestionSource.chat, created_at=now)
             for q in new_questions
             if q.strip()
         ]
         day = on or now.astimezone(tz).date()
         with self._write(user_id) as conn:
             if uid is not None:
-                done = self._list(conn, CoffeeChat, user_id, TABLES["chats"].c.uid == uid)
+                done = rows.list_entries(conn, CoffeeChat, user_id, TABLES["chats"].c.uid == uid)
                 if done:
                     return done[0]
             if chat_id is None:
                 fields = {"expert_id": expert_id, "expert_name": expert_name, "question_ids": covered}
-                chat = _entry(CoffeeChat, **fields, **outcome, date=day, created_at=now)
+                chat = rows.entry(CoffeeChat, **fields, **outcome, date=day, created_at=now)
                 if uid is not None:
                     chat = chat.model_copy(update={"uid": uid})
-                chat_id = self._save(conn, user_id, chat).id
+                chat_id = rows.save(conn, user_id, chat).id
             else:
                 self._close_planned(conn, user_id, chat_id, expert_id, {**outcome, "date": on}, covered)
             if happened and covered:
@@ -411,8 +314,8 @@ class Journal:
                     .values(status="answered", answered_at=now)
                 )
             for entry in found:
-                self._save(conn, user_id, entry.model_copy(update={"chat_id": chat_id}))
-            return self._get(conn, CoffeeChat, user_id, chat_id)
+                rows.save(conn, user_id, entry.model_copy(update={"chat_id": chat_id}))
+            return rows.get(conn, CoffeeChat, user_id, chat_id)
 
     def _close_planned(
         self,
@@ -423,7 +326,7 @@ class Journal:
         outcome: dict[str, object],
         covered: list[int],
     ) -> None:
-        chat = self._get(conn, CoffeeChat, user_id, chat_id)
+        chat = rows.get(conn, CoffeeChat, user_id, chat_id)
         if chat.status is not ChatStatus.planned:
             raise JournalInputError(
                 f"chat {chat_id} is already logged as {chat.status}; log a new chat instead"
@@ -431,7 +334,7 @@ class Journal:
         if chat.expert_id != expert_id.strip():
             raise JournalInputError(f"chat {chat_id} was planned with {chat.expert_name}, not {expert_id!r}")
         outcome["date"] = outcome["date"] or chat.date
-        closed = _entry(CoffeeChat, **{**chat.model_dump(), **outcome})
+        closed = rows.entry(CoffeeChat, **{**chat.model_dump(), **outcome})
         chats = TABLES["chats"]
         conn.execute(
             update(chats)
@@ -440,30 +343,32 @@ class Journal:
                 status=closed.status.value, logged_at=closed.logged_at, notes=closed.notes, date=closed.date
             )
         )
-        self._link(conn, user_id, chat_id, covered)
+        rows.link(conn, user_id, chat_id, covered)
 
     def add_takeaway(self, user_id: str, chat_id: int, text: str) -> Takeaway:
-        takeaway = _entry(Takeaway, chat_id=chat_id, text=text, created_at=self._clock())
+        takeaway = rows.entry(Takeaway, chat_id=chat_id, text=text, created_at=self._clock())
         with self._write(user_id) as conn:
-            self._require(conn, CoffeeChat, user_id, [chat_id])
-            return self._save(conn, user_id, takeaway)
+            rows.require(conn, CoffeeChat, user_id, [chat_id])
+            return rows.save(conn, user_id, takeaway)
 
     def add_referral(self, user_id: str, referral: ReferralIn, *, chat_id: int | None = None) -> Referral:
-        entry = _entry(Referral, chat_id=chat_id, created_at=self._clock(), **referral.model_dump())
+        referral_entry = rows.entry(
+            Referral, chat_id=chat_id, created_at=self._clock(), **referral.model_dump()
+        )
         with self._write(user_id) as conn:
-            self._require(conn, CoffeeChat, user_id, [chat_id])
-            return self._save(conn, user_id, entry)
+            rows.require(conn, CoffeeChat, user_id, [chat_id])
+            return rows.save(conn, user_id, referral_entry)
 
     def set_referral_status(self, user_id: str, referral_id: int, status: ReferralStatus) -> Referral:
         referrals = TABLES["referrals"]
         with self._write(user_id) as conn:
-            self._get(conn, Referral, user_id, referral_id)
+            rows.get(conn, Referral, user_id, referral_id)
             conn.execute(
                 update(referrals)
                 .where(referrals.c.user_id == user_id, referrals.c.id == referral_id)
                 .values(status=ReferralStatus(status).value)
             )
-            return self._get(conn, Referral, user_id, referral_id)
+            return rows.get(conn, Referral, user_id, referral_id)
 
     # --- asks: sent intro requests, counted across all users so ranking can spread them
 
@@ -517,25 +422,25 @@ class Journal:
         return {expert_id: found.get(expert_id, 0) for expert_id in ids}
 
     def record_searches(
-        self, user_id: str, rows: Sequence[tuple[str, int, bool]], department: str | None = None
+        self, user_id: str, records: Sequence[tuple[str, int, bool]], department: str | None = None
     ) -> None:
         """Remember (topic, people who fit, nobody fits) per matched question, for the people team's insights.
 
         No question text is stored: insights can only ever show aggregates.
         """
-        if not rows:
+        if not records:
             return
         now = self._clock()
         values = [
             {
-                "user_id": _user(user_id),
+                "user_id": rows.user(user_id),
                 "department": department,
                 "topic": topic[:200],
                 "fitting": int(fitting),
                 "nobody_fits": bool(nobody),
                 "created_at": now,
             }
-            for topic, fitting, nobody in rows
+            for topic, fitting, nobody in records
         ]
         with self._write(user_id) as conn:
             conn.execute(insert(TABLES["searches"]), values)
@@ -556,38 +461,7 @@ class Journal:
         """
         document = journal_io.parse_document(text)
         with self._write(user_id) as conn:
-            existing = journal_io.to_entries(self._snapshot(conn, user_id))
+            existing = journal_io.to_entries(rows.snapshot(conn, user_id))
             plan = journal_io.plan_import(document, existing, on_conflict)
-            self._insert_entries(conn, user_id, plan.new)
+            rows.insert_entries(conn, user_id, plan.new)
         return plan.report
-
-    def _insert_entries(self, conn: Connection, user_id: str, new: JournalEntries) -> None:
-        """Insert records parents first, turning uid references into this database's ids."""
-        ids: dict[str, dict[str, int]] = {}
-        for name in ("wishes", "chats", "questions"):
-            table = TABLES[name]
-            rows = conn.execute(select(table.c.uid, table.c.id).where(table.c.user_id == user_id))
-            ids[name] = {uid: entry_id for uid, entry_id in rows}
-
-        def add(
-            table: str, record: BaseModel, wish_uid: str | None = None, chat_uid: str | None = None
-        ) -> None:
-            values = record.model_dump(exclude={"wish_uid", "chat_uid", "question_uids"})
-            refs = {"wish_id": ("wishes", wish_uid), "chat_id": ("chats", chat_uid)}
-            values |= {column: ids[t][uid] for column, (t, uid) in refs.items() if uid is not None}
-            ids.setdefault(table, {})[str(values["uid"])] = self._insert(conn, table, user_id, values)
-
-        for wish in new.wishes:
-            add("wishes", wish)
-        for chat in new.chats:
-            add("chats", chat)
-        for question in new.questions:
-            add("questions", question, question.wish_uid, question.chat_uid)
-        for chat in new.chats:
-            self._link(
-                conn, user_id, ids["chats"][chat.uid], [ids["questions"][uid] for uid in chat.question_uids]
-            )
-        for takeaway in new.takeaways:
-            add("takeaways", takeaway, chat_uid=takeaway.chat_uid)
-        for referral in new.referrals:
-            add("referrals", referral, chat_uid=referral.chat_uid)
