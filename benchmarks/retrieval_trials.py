@@ -1,17 +1,21 @@
-"""Retrieval research harness: runs ranking variants over an eval dir and prints metrics as JSON.
+"""Retrieval research harness: ranking variants over one or more eval dirs, as JSON.
 
-.venv/bin/python benchmarks/retrieval_trials.py [--eval-dir DIR] [--variants a,b] [--split half]
+    .venv/bin/python benchmarks/retrieval_trials.py --data DIR [--data DIR ...] [--variants a,b]
+        [--local-model .coach/models/all-MiniLM-L6-v2] [--sweep dense_weight=0.5,1 concept_weight=1,1.25]
+        [--loso] [--per-query VARIANT]
+
+The dense side is a brute-force cosine search standing in for the Chroma query (same top-50 depth).
+`--loso` (leave one set out) picks the grid point with the best mean nDCG@5 on all sets but one and
+reports it on the one left out, for every set in turn.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
+import itertools
 import json
-import random
 import sys
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -19,229 +23,187 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from vectorstore import textvec
+from vectorstore.evaluation import EvalSet
 from vectorstore.metrics import evaluate
 from vectorstore.models import ExpertProfile
+from vectorstore.profiles import load_profiles
 from vectorstore.retrieval import RetrievalConfig, Retriever
-from vectorstore.textvec import DEFAULT_EMBEDDER, HashEmbedder
+from vectorstore.static_embedding import default_static
 
-DEFAULT_EVAL_DIR = Path("/work/shared/eval/dev")
-DENSE_DEPTH = 50  # neighbours asked of Chroma per query
+DENSE_DEPTH = 100  # neighbours asked of Chroma per query
+Embed = Callable[[Sequence[str]], np.ndarray]
+Ranker = Callable[[str], list[str]]
 
 
-@dataclass(frozen=True)
-class EvalSet:
-    """Profiles, questions and judgments of one eval directory."""
+@dataclass
+class Labelled:
+    """One eval set in memory: its profiles, questions and judgments."""
 
+    name: str
     profiles: list[ExpertProfile]
     queries: dict[str, str]
     qrels: dict[str, dict[str, int]]
 
 
-def load_eval(directory: Path) -> EvalSet:
-    """Read profiles.jsonl, queries.jsonl and qrels.tsv."""
-    profiles = [
-        ExpertProfile.model_validate(json.loads(line))
-        for line in (directory / "profiles.jsonl").read_text().splitlines()
-        if line.strip()
-    ]
-    queries = {
-        row["id"]: row["text"]
-        for row in (json.loads(line) for line in (directory / "queries.jsonl").read_text().splitlines())
-    }
-    qrels: dict[str, dict[str, int]] = {}
-    with (directory / "qrels.tsv").open() as handle:
-        for row in csv.DictReader(handle, delimiter="\t"):
-            qrels.setdefault(row["query_id"], {})[row["profile_id"]] = int(row["grade"])
-    return EvalSet(profiles=profiles, queries=queries, qrels=qrels)
+def load(directory: Path) -> Labelled:
+    data = EvalSet.load(directory)
+    profiles = load_profiles(data.profiles_path).profiles
+    return Labelled(directory.name, profiles, data.queries, data.qrels)
 
 
 class DenseIndex:
-    """Brute-force cosine search standing in for the Chroma query."""
+    """Brute-force cosine search over profile texts under one embedding."""
 
-    def __init__(self, ids: list[str], texts: list[str], embedder: HashEmbedder = DEFAULT_EMBEDDER) -> None:
-        self.ids = ids
-        self.embedder = embedder
-        self.matrix = embedder.embed_many(texts)
+    def __init__(self, profiles: list[ExpertProfile], embed: Embed) -> None:
+        self.ids = [p.id for p in profiles]
+        self.embed = embed
+        self.matrix = np.asarray(embed([p.embedding_text() for p in profiles]), dtype=np.float32)
 
     def query(self, text: str, depth: int = DENSE_DEPTH) -> list[tuple[str, float]]:
-        sims = self.matrix @ self.embedder.embed(text)
+        sims = self.matrix @ np.asarray(self.embed([text]), dtype=np.float32)[0]
         order = np.argsort(-sims, kind="stable")[:depth]
         return [(self.ids[i], float(1.0 - sims[i])) for i in order]
 
 
-Ranker = Callable[[str], list[str]]
+def static_embed(texts: Sequence[str]) -> np.ndarray:
+    return default_static().embed(texts)
 
 
-def parse_overrides(specs: list[str]) -> list[dict[str, int | float | str | bool]]:
-    """`--sweep dense_weight=0.5,1 concept_weight=0.7` -> the cartesian product of settings."""
-    grid: list[dict[str, int | float | str | bool]] = [{}]
-    for spec in specs:
-        key, _, values = spec.partition("=")
-        options: list[int | float | str | bool] = []
-        for raw in values.split(","):
-            if raw in ("true", "false"):
-                options.append(raw == "true")
-            elif raw.isdigit():
-                options.append(int(raw))
-            else:
-                try:
-                    options.append(float(raw))
-                except ValueError:
-                    options.append(raw)
-        grid = [{**g, key: v} for g in grid for v in options]
-    return grid
+def local_embed(model_dir: Path) -> Embed:
+    from vectorstore.local_embedding import LocalOnnxEmbedding
+
+    model = LocalOnnxEmbedding(str(model_dir))
+    return lambda texts: np.asarray(model(list(texts)), dtype=np.float32)
 
 
-def make_variants(data: EvalSet, sweep: list[str] | None = None) -> dict[str, Ranker]:
+def hybrid(data: Labelled, config: RetrievalConfig, dense: DenseIndex | None) -> Ranker:
+    retriever = Retriever(data.profiles, config)
+
+    def run(text: str) -> list[str]:
+        neighbours = dense.query(text) if dense is not None else []
+        return [pid for pid, _ in retriever.rank(text, neighbours, k=10)]
+
+    return run
+
+
+def dense_alone(dense: DenseIndex) -> Ranker:
+    return lambda text: [pid for pid, _ in dense.query(text, 10)]
+
+
+BASE = RetrievalConfig(dense_weight=1.0, static_weight=0.0)  # the offline default, via a dense list
+LOCAL = replace(BASE, dense_weight=1.0, static_weight=1.0)
+
+
+def make_variants(data: Labelled, local_model: Path | None) -> dict[str, Ranker]:
     """Every variant worth comparing; each maps a question to a ranked id list."""
-    dense_index = DenseIndex([p.id for p in data.profiles], [p.search_text() for p in data.profiles])
-    base = RetrievalConfig()
-    no_dense: list[tuple[str, float]] = []
-
-    def hybrid(
-        config: RetrievalConfig, with_dense: bool = True, embedder: HashEmbedder | None = None
-    ) -> Ranker:
-        retriever = Retriever(data.profiles, config)
-        index = dense_index
-        if embedder is not None:
-            index = DenseIndex(
-                [p.id for p in data.profiles], [p.search_text() for p in data.profiles], embedder
-            )
-
-        def run(text: str) -> list[str]:
-            dense = index.query(text) if with_dense else no_dense
-            return [pid for pid, _ in retriever.rank(text, dense, k=10)]
-
-        return run
-
-    def dense_only(text: str) -> list[str]:
-        return [pid for pid, _ in dense_index.query(text, 10)]
-
-    if sweep:
-        variants: dict[str, Ranker] = {}
-        for g in parse_overrides(sweep):
-            dense_knobs = {k[6:]: v for k, v in g.items() if k.startswith("dense.")}
-            config = replace(base, **{k: v for k, v in g.items() if not k.startswith("dense.")})  # type: ignore[arg-type]
-            embedder = HashEmbedder(**dense_knobs) if dense_knobs else None  # type: ignore[arg-type]
-            variants[" ".join(f"{k}={v}" for k, v in g.items())] = hybrid(config, embedder=embedder)
-        return variants
-    return {
-        "bm25_stems": hybrid(replace(base, use_concepts=False), with_dense=False),
-        "bm25_concepts": hybrid(replace(base, concept_weight=1.0), with_dense=False),
-        "dense_hashvec": dense_only,
-        "rrf_no_concepts": hybrid(replace(base, use_concepts=False)),
-        "rrf_concepts": hybrid(replace(base, fusion="rrf")),
-        "linear_concepts": hybrid(base),
-        "linear_no_constraints": hybrid(replace(base, language_boost=0.0, location_boost=0.0)),
-        "linear_no_dense": hybrid(base, with_dense=False),
-        "linear_dense_1": hybrid(replace(base, dense_weight=1.0)),
+    static = DenseIndex(data.profiles, static_embed)
+    variants: dict[str, Ranker] = {
+        "bm25_stems": hybrid(data, replace(BASE, use_concepts=False), None),
+        "bm25_concepts": hybrid(data, BASE, None),
+        "static_alone": dense_alone(static),
+        "default": hybrid(data, BASE, static),
+        "default_no_concepts": hybrid(data, replace(BASE, use_concepts=False), static),
+        "default_no_constraints": hybrid(data, replace(BASE, language_boost=0.0, location_boost=0.0), static),
+        "default_dense_0.5": hybrid(data, replace(BASE, dense_weight=0.5), static),
+        "default_dense_1.5": hybrid(data, replace(BASE, dense_weight=1.5), static),
+        "default_rrf": hybrid(data, replace(BASE, fusion="rrf"), static),
     }
+    if local_model is not None:
+        local = DenseIndex(data.profiles, local_embed(local_model))
+        variants |= {
+            "local_alone": dense_alone(local),
+            "local_bm25": hybrid(data, replace(LOCAL, static_weight=0.0), local),
+            "local_bm25_static": hybrid(data, LOCAL, local),
+            "local_bm25_static_no_concepts": hybrid(data, replace(LOCAL, use_concepts=False), local),
+        }
+    return variants
 
 
-def score_variant(ranker: Ranker, data: EvalSet, query_ids: list[str]) -> dict[str, float]:
-    """Metrics plus mean and p95 per-question latency (ms) over `query_ids`."""
-    run: dict[str, list[str]] = {}
-    timings = []
-    for qid in query_ids:
-        start = time.perf_counter()
-        run[qid] = ranker(data.queries[qid])
-        timings.append((time.perf_counter() - start) * 1000)
-    metrics = evaluate(run, {q: data.qrels[q] for q in query_ids if q in data.qrels})
-    metrics["latency_ms_p50"] = float(np.percentile(timings, 50))
-    metrics["latency_ms_p95"] = float(np.percentile(timings, 95))
+def score(ranker: Ranker, data: Labelled) -> dict[str, float]:
+    ids = sorted(q for q in data.queries if q in data.qrels)
+    run = {qid: ranker(data.queries[qid]) for qid in ids}
+    metrics = evaluate(run, {q: data.qrels[q] for q in ids}, k_ndcg=(5, 10), k_recall=10)
     return {name: round(value, 4) for name, value in metrics.items()}
 
 
-def synthetic_profiles(profiles: list[ExpertProfile], size: int, seed: int = 11) -> list[ExpertProfile]:
-    """`size` profiles made by copying the given ones with shuffled expertise and a dropped bio sentence."""
-    rng = random.Random(seed)
-    out: list[ExpertProfile] = []
-    while len(out) < size:
-        base = profiles[len(out) % len(profiles)]
-        expertise = rng.sample(base.expertise, len(base.expertise))
-        sentences = base.bio.split(". ")
-        if len(sentences) > 1:
-            sentences.pop(rng.randrange(len(sentences)))
-        out.append(
-            base.model_copy(
-                update={"id": f"{base.id}-{len(out)}", "expertise": expertise, "bio": ". ".join(sentences)}
-            )
-        )
+def parse_grid(specs: list[str]) -> list[dict[str, float | bool]]:
+    """`dense_weight=0.5,1 concept_weight=1,1.25` -> the cartesian product of settings."""
+    axes = []
+    for spec in specs:
+        key, _, values = spec.partition("=")
+        options = [v == "true" if v in ("true", "false") else float(v) for v in values.split(",")]
+        axes.append([(key, v) for v in options])
+    return [dict(combo) for combo in itertools.product(*axes)]
+
+
+def sweep(
+    sets: list[Labelled], grid: list[dict[str, float | bool]], local_model: Path | None = None
+) -> dict[str, dict[str, float]]:
+    """nDCG@5 of every grid point on every set (dense side: the local model if given, else the static one)."""
+    out: dict[str, dict[str, float]] = {}
+    embed = local_embed(local_model) if local_model else static_embed
+    base = LOCAL if local_model else BASE
+    denses = {d.name: DenseIndex(d.profiles, embed) for d in sets}
+    for point in grid:
+        label = " ".join(f"{k}={v}" for k, v in point.items())
+        config = replace(base, **point)  # type: ignore[arg-type]
+        out[label] = {d.name: score(hybrid(d, config, denses[d.name]), d)["ndcg@5"] for d in sets}
     return out
 
 
-def latency_report(data: EvalSet, size: int, results: int = 10) -> dict[str, float]:
-    """Build time, per-query rank and rank+explain latency (ms) at `size` profiles, plus embedding speed."""
-    profiles = synthetic_profiles(data.profiles, size)
-    texts = [p.search_text() for p in profiles]
-    textvec.embed_texts(texts[:50])  # warm the per-word caches the way a long-running process would
-    start = time.perf_counter()
-    dense_index = DenseIndex([p.id for p in profiles], texts)
-    embed_s = time.perf_counter() - start
-    start = time.perf_counter()
-    retriever = Retriever(profiles)
-    build_s = time.perf_counter() - start
-    by_id = {p.id: p for p in profiles}
-    rank_ms, explain_ms, query_embed_ms = [], [], []
-    allowed = {p.id for p in profiles[::2]}
-    for i, text in enumerate(list(data.queries.values()) * 2):
-        start = time.perf_counter()
-        textvec.embed_texts([text])
-        query_embed_ms.append((time.perf_counter() - start) * 1000)
-        dense = dense_index.query(text)
-        start = time.perf_counter()
-        ranked = retriever.rank(text, dense, k=results, allowed=allowed if i % 2 else None)
-        rank_ms.append((time.perf_counter() - start) * 1000)
-        start = time.perf_counter()
-        for pid, _ in ranked:
-            retriever.explain(text, by_id[pid])
-        explain_ms.append((time.perf_counter() - start) * 1000)
-    total = [r + e for r, e in zip(rank_ms, explain_ms, strict=True)]
-    return {
-        "profiles": size,
-        "embed_profiles_per_s": round(size / embed_s),
-        "query_embed_ms_p95": round(float(np.percentile(query_embed_ms, 95)), 3),
-        "retriever_build_s": round(build_s, 2),
-        "rank_ms_p50": round(float(np.percentile(rank_ms, 50)), 2),
-        "rank_ms_p95": round(float(np.percentile(rank_ms, 95)), 2),
-        f"explain_{results}_ms_p95": round(float(np.percentile(explain_ms, 95)), 2),
-        "rank_plus_explain_ms_p95": round(float(np.percentile(total, 95)), 2),
-    }
+def leave_one_set_out(table: dict[str, dict[str, float]]) -> dict[str, dict[str, float | str]]:
+    """For each set: the grid point best on the others, and its score on the set left out."""
+    names = list(next(iter(table.values())))
+    result: dict[str, dict[str, float | str]] = {}
+    for held in names:
+        others = [n for n in names if n != held]
+        best = max(table, key=lambda label: float(np.mean([table[label][n] for n in others])))
+        result[held] = {
+            "chosen_on_others": best,
+            "held_out_ndcg@5": table[best][held],
+            "best_possible_on_held_out": max(row[held] for row in table.values()),
+        }
+    return result
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--data", type=Path, action="append", required=True, help="an eval dir (repeatable)")
     parser.add_argument("--variants", default="", help="comma-separated subset of variant names")
-    parser.add_argument("--split", choices=["all", "half"], default="all", help="half: two random halves")
-    parser.add_argument("--sweep", nargs="*", default=[], help="config grid, e.g. dense_weight=0.5,1")
-    parser.add_argument("--scale", type=int, default=0, help="also time rank+explain at N synthetic profiles")
-    parser.add_argument("--per-query", default="", help="print per-query ranks for this variant")
+    parser.add_argument("--local-model", type=Path, default=None, help="a model.onnx + tokenizer.json folder")
+    parser.add_argument("--sweep", nargs="*", default=[], help="grid, e.g. dense_weight=0.5,1")
+    parser.add_argument("--loso", action="store_true", help="leave-one-set-out over the --sweep grid")
+    parser.add_argument("--per-query", default="", help="print per-query top 5 for this variant (stderr)")
     args = parser.parse_args(argv)
-    data = load_eval(args.eval_dir)
-    variants = make_variants(data, args.sweep)
-    chosen = [v for v in args.variants.split(",") if v] or list(variants)
-    query_ids = sorted(q for q in data.queries if q in data.qrels)
-    splits = {"all": query_ids}
-    if args.split == "half":
-        shuffled = random.Random(7).sample(query_ids, len(query_ids))
-        half = len(shuffled) // 2
-        splits = {"A": sorted(shuffled[:half]), "B": sorted(shuffled[half:])}
-    report = {
-        split: {name: score_variant(variants[name], data, ids) for name in chosen}
-        for split, ids in splits.items()
+    sets = [load(d) for d in args.data]
+    if args.sweep:
+        table = sweep(sets, parse_grid(args.sweep), args.local_model)
+        report: dict[str, object] = {"sweep_ndcg@5": table}
+        if args.loso:
+            report["leave_one_set_out"] = leave_one_set_out(table)
+        print(json.dumps(report, indent=2))
+        return
+    results: dict[str, dict[str, dict[str, float]]] = {}
+    for data in sets:
+        variants = make_variants(data, args.local_model)
+        chosen = [v for v in args.variants.split(",") if v] or list(variants)
+        results[data.name] = {name: score(variants[name], data) for name in chosen}
+        if args.per_query:
+            ranker = variants[args.per_query]
+            for qid in sorted(data.qrels):
+                marks = [f"{pid}:{data.qrels[qid].get(pid, 0)}" for pid in ranker(data.queries[qid])[:5]]
+                print(data.name, qid, data.queries[qid][:70], "|", " ".join(marks), file=sys.stderr)
+    names = list(next(iter(results.values())))
+    results["macro"] = {
+        v: {
+            m: round(float(np.mean([results[s.name][v][m] for s in sets])), 4)
+            for m in results[sets[0].name][v]
+        }
+        for v in names
     }
-    if args.scale:
-        report["latency"] = latency_report(data, args.scale)  # type: ignore[assignment]
-    if args.per_query:
-        ranker = variants[args.per_query]
-        for qid in query_ids:
-            ranked = ranker(data.queries[qid])
-            marks = [f"{pid}:{data.qrels[qid].get(pid, 0)}" for pid in ranked[:5]]
-            relevant = sorted(data.qrels[qid], key=lambda p: -data.qrels[qid][p])
-            print(qid, data.queries[qid][:70], "|", " ".join(marks), "| want", relevant, file=sys.stderr)
-    print(json.dumps(report, indent=2))
+    print(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar import Calendar, Event, vCalAddress
 
+from coach.clauses import topic_of
 from coach.errors import CoachInputError
 from coach.models import MAX_QUESTIONS, Agenda, AgendaItem
 from vectorstore.models import ExpertProfile
@@ -26,9 +27,6 @@ _EMAIL = re.compile(r"^[^@\s<>()\[\]\",;:\\]+@[^@\s<>()\[\]\",;:\\]+\.[^@\s<>()\
 _HTML_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _MD_INLINE = re.compile(r"([\\`*_{}\[\]()!|~#])")
 _MD_LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])")
-_CLAUSE_BREAK = re.compile(r"\s*(?:[:;?!]|,\s|\s[-–—]\s)\s*")
-_AUXILIARIES_TEXT = "do does did is are was were should can could would will might must has have had"
-_AUXILIARIES = frozenset(_AUXILIARIES_TEXT.split())
 
 
 @dataclass(frozen=True)
@@ -65,8 +63,14 @@ def build_agenda(
     *,
     start: datetime | None = None,
     requester: str = "",
+    about_me: str = "",
+    why_them: str = "",
 ) -> Agenda:
-    """Time-box a chat: opening, each question in order, the referral question, thanks and next step."""
+    """Time-box a chat: opening, each question in order, the referral question, thanks and next step.
+
+    The opening says who I am (`about_me`, a first-person line from the wish: "I work in support and want
+    to move into product management") and why this person (`why_them`, from their profile: "their work on
+    roadmaps"); without them it says what to cover rather than a placeholder."""
     timing = _timing(minutes)
     cleaned = _clean_questions(questions)
     limit = max_questions(minutes)
@@ -78,8 +82,9 @@ def build_agenda(
             f"{MIN_QUESTION_MINUTES} minutes each): pick the {limit} that matter most{advice}."
         )
     first_name = first_name_of(expert.name)
-    who = single_line(requester)
-    opening = f"I'm {who}; why I asked {first_name} in particular." if who else f"Why I asked {first_name}."
+    opening = _opening(
+        single_line(requester), single_line(about_me).rstrip("."), single_line(why_them), first_name
+    )
     items = [AgendaItem(minutes=timing.opening, title="Who I am and why I asked", detail=opening)]
     shares = _share(minutes - timing.overhead, len(cleaned))
     items += [
@@ -97,6 +102,22 @@ def build_agenda(
     return Agenda(expert=expert, questions=cleaned, minutes=minutes, items=items, start=start)
 
 
+def _opening(name: str, about_me: str, why_them: str, first_name: str) -> str:
+    """ "I'm Alex; I work in support and want to move into product. Why Sam: their work on roadmaps." """
+    who = about_me
+    if name:
+        who = f"I'm {name}; {about_me}" if about_me else f"I'm {name}"
+    why = f"Why {first_name}: {why_them}" if why_them else ""
+    who = who if who.endswith(("?", "!")) else f"{who}." if who else ""
+    if who and why:
+        return f"{who} {why}."
+    if who:
+        return f"{who} Say why you chose {first_name} for this question."
+    if why:
+        return f"Say in a sentence who you are and what you are working on. {why}."
+    return f"Say in a sentence who you are, what you are working on, and why you chose {first_name}."
+
+
 def agenda_with_renderings(
     expert: ExpertProfile,
     questions: Sequence[str],
@@ -105,6 +126,8 @@ def agenda_with_renderings(
     start: datetime | None = None,
     tz: str | None = None,
     requester: str = "",
+    about_me: str = "",
+    why_them: str = "",
     organizer_email: str = "",
     now: datetime | None = None,
 ) -> Agenda:
@@ -114,7 +137,9 @@ def agenda_with_renderings(
         if zone_name is None:
             raise CoachInputError("A start time needs a time zone: pass tz, e.g. tz='Europe/London'.")
         start = _localise(start, zone_name)
-    agenda = build_agenda(expert, questions, minutes, start=start, requester=requester)
+    agenda = build_agenda(
+        expert, questions, minutes, start=start, requester=requester, about_me=about_me, why_them=why_them
+    )
     markdown = render_markdown(agenda)
     if start is None:
         return agenda.model_copy(update={"markdown": markdown})
@@ -172,7 +197,7 @@ def render_ics(
         stamp=stamp.astimezone(UTC),
         start=local_start,
         end=local_start + timedelta(minutes=agenda.minutes),
-        summary=f"Coffee chat with {single_line(agenda.expert.name)}: {topic_of(agenda.questions[0])}",
+        summary=_summary(agenda),
         description=render_text(agenda),
     )
     if organizer_email:
@@ -195,6 +220,12 @@ def render_ics(
     day = local_start.date()
     calendar.add_missing_timezones(first_date=day - timedelta(days=366), last_date=day + timedelta(days=366))
     return calendar.to_ical().decode("utf-8")
+
+
+def _summary(agenda: Agenda) -> str:
+    title = f"Coffee chat with {single_line(agenda.expert.name)}"
+    topic = topic_of(agenda.questions[0])
+    return f"{title}: {topic}" if topic else title
 
 
 def event_uid(agenda: Agenda, start: datetime) -> str:
@@ -236,31 +267,6 @@ def shorten(text: str, limit: int) -> str:
     if " " in cut and cut.rfind(" ") > limit // 2:
         cut = cut[: cut.rfind(" ")]
     return cut.rstrip(" ,;:-–—") + "…"
-
-
-def shorten_question(question: str, limit: int) -> str:
-    """Fit a question in `limit` characters, preferring to keep whole leading clauses."""
-    question = single_line(question)
-    if len(question) <= limit:
-        return question
-    mark = "?" if question.endswith("?") else ""
-    ends = [m.start() for m in _CLAUSE_BREAK.finditer(question) if 20 <= m.start() <= limit - len(mark)]
-    if ends:
-        return question[: ends[-1]].rstrip() + mark
-    return shorten(question.rstrip("?"), limit - len(mark)) + mark
-
-
-def topic_of(question: str, limit: int = 60) -> str:
-    """A short topic phrase for a subject line: "Which metrics does X watch?" gives "metrics"."""
-    clause = _CLAUSE_BREAK.split(single_line(question), maxsplit=1)[0].strip() or single_line(question)
-    words = clause.split(" ")
-    if words[0].lower() in {"which", "what"}:
-        aux = next((i for i, word in enumerate(words) if word.lower() in _AUXILIARIES), None)
-        if aux is not None and 1 < aux <= 6:
-            words = words[1:aux]
-    if len(words[0]) > 1 and not words[0].isupper():
-        words[0] = words[0][0].lower() + words[0][1:]
-    return shorten(" ".join(words), limit)
 
 
 def _timing(minutes: int) -> _Timing:

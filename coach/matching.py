@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from coach.clauses import fit_question, topic_of
 from coach.models import Connector, LearningQuestion, QuestionMatches
 from vectorstore.index import ExpertIndex
 from vectorstore.models import Availability, ExpertMatch, ExpertProfile, FieldEvidence, SearchFilters
@@ -153,10 +154,19 @@ def match_question(
         found = search_question(index, question, k=k + 3, filters=filters)
     load = Load(recent_asks([m.profile.id for m in found]) if recent_asks else {})
     ordered = balance(found, load)[:k]
+    # Fit is judged on the question's own words: a search query adds expansion words ("workflow",
+    # "stages") that many profiles share whatever the topic.
+    # A question about a subject nobody found knows cannot be answered here, whatever its frame words
+    # ("costs", "stakeholders") share with someone's profile.
+    subject_known = not question.topic or any(
+        m.profile.id in vouched or index.fit(question.topic, m.profile).fits for m in found
+    )
     fits = [
         m
         for m in ordered
-        if (m.evidence or m.profile.id in vouched) and m.profile.availability is not Availability.unavailable
+        if subject_known
+        and m.profile.availability is not Availability.unavailable
+        and (m.profile.id in vouched or index.fit(question.text, m.profile).fits)
     ]
     connector = None if fits else find_connector(index, question, found)
     return QuestionMatches(question=question, matches=ordered, connector=connector, nobody_fits=not fits)
@@ -179,11 +189,10 @@ def find_connector(
         return (place, _seniority(profile), profile.id)
 
     chosen = min(candidates, key=rank)
-    topic = _topic(question.text)
     where = f"in {chosen.department}" if chosen.department else "here"
     return Connector(
         profile=chosen,
-        ask=f"Who could teach me {topic}?",
+        ask=_small_ask(question),
         reason=f"{chosen.title or 'Senior colleague'} {where}: likely knows who owns this",
     )
 
@@ -201,13 +210,13 @@ def _seniority(profile: ExpertProfile) -> int:
     return next((i for i, word in enumerate(_SENIORITY) if word in title), len(_SENIORITY))
 
 
-def _topic(question: str) -> str:
-    text = question.strip().rstrip("?").strip()
-    text = re.sub(
-        r"^(what|how|which|why|who|when|where)\b\s*(do|does|did|is|are|should|can|could|would|will)?\s*",
-        "",
-        text,
-        flags=re.IGNORECASE,
-    )
-    text = re.sub(r"^(i|we|you)\s+", "", text, flags=re.IGNORECASE)
-    return f"about {text}" if text else "about this"
+def _small_ask(question: LearningQuestion) -> str:
+    """ "Who could teach me ...?" about the question's topic, cut at a phrase boundary, never mid-phrase."""
+    topic = question.topic or topic_of(question.text)
+    if not topic:
+        whole = fit_question(question.text, 80)
+        return (
+            f"Who could teach me the answer to this: {whole}" if whole else "Who could teach me about this?"
+        )
+    about = "" if re.match(r"(how|what|why|which|when|where|who)\b", topic, re.IGNORECASE) else "about "
+    return f"Who could teach me {about}{topic}?"

@@ -67,6 +67,7 @@ class WishReading(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     domain: str = ""
+    kind: str = ""  # what the subject is: field, industry, role, skill or topic ("" while unknown)
     goal: str = ""
     role: str = ""
     facets: list[str] = Field(default_factory=list)
@@ -81,6 +82,9 @@ class LearningQuestion(BaseModel):
     why: WhyText = ""
     facet: str = ""
     search_query: str = ""
+    topic: str = Field(
+        default="", max_length=120
+    )  # what it is about, for a subject line ("data engineering")
 
     @property
     def query(self) -> str:
@@ -145,6 +149,7 @@ class IntroRequest(BaseModel):
     requester_context: str = ""
     evidence: list[FieldEvidence] = Field(default_factory=list)
     minutes: int = 20
+    topic: str = ""  # what question 1 is about, for the subject line; worked out from it when empty
 
 
 class IntroMessage(BaseModel):

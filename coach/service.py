@@ -32,7 +32,9 @@ from coach.models import (
     Tone,
 )
 from coach.offline.engine import OfflineEngine
+from coach.offline.grounding import why_them
 from coach.offline.intro import follow_up_message
+from coach.offline.steps import introduce
 from coach.users import UserDirectory
 from vectorstore.index import ExpertIndex, Progress, UpsertReport
 from vectorstore.models import ExpertProfile, FieldEvidence, SearchFilters
@@ -181,9 +183,22 @@ class CoachService:
         start: datetime | None = None,
         tz: str = "UTC",
         requester: str = "",
+        wish: str = "",
+        answers: Sequence[str] = (),
+        evidence: Sequence[FieldEvidence] = (),
     ) -> Agenda:
+        """The agenda; its opening line says who I am (from the wish, when given) and why this person
+        (from the evidence that matched them, else their profile)."""
+        expert = self.expert(expert_id)
         return agenda_with_renderings(
-            self.expert(expert_id), questions, minutes=minutes, start=start, tz=tz, requester=requester
+            expert,
+            questions,
+            minutes=minutes,
+            start=start,
+            tz=tz,
+            requester=requester,
+            about_me=introduce(wish, answers) if wish.strip() else "",
+            why_them=why_them(expert, questions, evidence),
         )
 
     def intro(
@@ -197,6 +212,7 @@ class CoachService:
         requester_context: str = "",
         evidence: Sequence[FieldEvidence] = (),
         minutes: int = 20,
+        topic: str = "",
     ) -> IntroResult:
         """Draft the message; a draft is not an ask (see `mark_sent`), so nothing is counted here."""
         expert = self.expert(expert_id)
@@ -209,6 +225,7 @@ class CoachService:
             requester_context=requester_context,
             evidence=list(evidence),
             minutes=minutes,
+            topic=topic,
         )
         message, mode, fallback = self._run(lambda engine: engine.draft_intro(request))
         return IntroResult(message=message, mode=mode, fallback=fallback)
@@ -244,23 +261,45 @@ class CoachService:
         return suggest_next(self.journal, user_id, self.index, writer)
 
     def ask(
-        self, wish: str, answers: Sequence[str] = (), *, filters: SearchFilters | None = None
+        self,
+        wish: str,
+        answers: Sequence[str] = (),
+        *,
+        filters: SearchFilters | None = None,
+        best_guess: bool = True,
+        start: datetime | None = None,
+        tz: str = "UTC",
     ) -> FlowResult:
-        """The whole flow without interaction: unanswered clarifications take the best reading."""
+        """The whole flow: questions, people, then agenda and intro for the top match of question 1.
+
+        With `best_guess` (the default, for callers that cannot ask back) an unanswered clarification takes
+        its first choice; without it the result stops at the clarification, with no questions yet. A `start`
+        time (read in `tz`) adds the calendar invite to the agenda."""
         step = self.step(wish, answers)
         given = list(answers)
-        while step.clarification is not None and len(given) < 2:
+        while step.clarification is not None and best_guess and len(given) < 2:
             given.append(step.clarification.choices[0])
             step = self.step(wish, given)
-        if step.clarification is not None:  # engines must proceed after two answers; be defensive
+        if step.clarification is not None:
+            if not best_guess:
+                return FlowResult(step=step, matches=[], agenda=None, intro=None)
             raise CoachInputError("The coach kept asking; add a domain or goal to the wish.")
         matches = self.match(step.questions, filters=filters)
         first = matches[0] if matches else None
         top = first.matches[0] if first and first.matches else None
         if first is None or top is None:
             return FlowResult(step=step, matches=matches, agenda=None, intro=None)
-        agenda = self.agenda(top.profile.id, [first.question.text])
-        intro = self.intro(top.profile.id, [first.question.text], evidence=top.evidence)
+        question = first.question
+        agenda = self.agenda(
+            top.profile.id,
+            [question.text],
+            start=start,
+            tz=tz,
+            wish=wish,
+            answers=given,
+            evidence=top.evidence,
+        )
+        intro = self.intro(top.profile.id, [question.text], evidence=top.evidence, topic=question.topic)
         return FlowResult(step=step, matches=matches, agenda=agenda, intro=intro)
 
     def _run(self, call: Callable[[Engine], T]) -> tuple[T, Mode, str | None]:

@@ -245,7 +245,8 @@ def test_ics_lines_are_crlf_folded_and_special_text_survives(name: str) -> None:
     assert all(b"\n" not in line and b"\r" not in line for line in lines)
     assert max(len(line) for line in lines) <= 75
     event = only_event(ics)
-    assert str(event["SUMMARY"]).startswith(f"Coffee chat with {' '.join(name.split())}: ")
+    # No clean topic in that question, so the title is the chat alone, not a cut fragment of the question.
+    assert str(event["SUMMARY"]).startswith(f"Coffee chat with {' '.join(name.split())}")
     assert " ".join(question.split()) in str(event["DESCRIPTION"])
     assert str(event["DESCRIPTION"]) == render_text(agenda)
     assert event.attendees[0].params["CN"] == " ".join(name.split())

@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from coach.clauses import fit_question
 from coach.errors import CoachInputError, ConfigError
 from coach.models import Channel, IntroMessage, Tone
-from coach.offline.intro import TEMPLATES_PATH, draft_intro, follow_up_message, intro_markdown, load_templates
+from coach.offline.intro import draft_intro, follow_up_message, intro_markdown
+from coach.offline.intro_wording import TEMPLATES_PATH, load_templates
 from vectorstore.models import ExpertProfile, FieldEvidence
 
 QUESTIONS = [
@@ -55,7 +57,9 @@ def test_every_combination_is_grounded_specific_and_easy_to_decline(channel: Cha
 
     assert (message.expert_id, message.channel, message.tone) == ("p042", channel, tone)
     assert "Sam" in message.text and "Okafor" not in message.text
-    assert "Which financial metrics" in message.text
+    # Quoted whole, or (when no whole clause fits a short note) named by its topic, never cut mid-sentence.
+    assert "Which financial metrics" in message.text or " on financial metrics" in message.text
+    assert "…" not in message.text
     assert words.easy_out in message.text
     assert "20 minutes" in message.text
     assert len(message.text) <= TEMPLATES.channels[channel].max_chars
@@ -221,13 +225,20 @@ def test_linkedin_fits_300_characters_whatever_the_input(tone: Tone) -> None:
     assert "How exactly" in message.text
 
 
-def test_long_questions_are_shortened_at_a_clause_or_word() -> None:
-    message = draft(Channel.linkedin, Tone.warm)
+def test_long_questions_are_shortened_at_a_clause_never_mid_sentence() -> None:
+    question = "Which financial metrics does the traditional publishing division watch most closely, and why?"
+    slack = draft(Channel.slack, Tone.warm)
+    shortened = draft_intro(expert(), [question], channel=Channel.slack, requester_name="Alexandra " * 6)
+    linkedin = draft(Channel.linkedin, Tone.warm)
 
-    quoted = re.findall(r"“([^”]*)”", message.text)
-    assert len(quoted) == 1
-    assert quoted[0].startswith("Which financial metrics")
-    assert quoted[0].endswith("?")
+    assert re.findall(r"“([^”]*)”", slack.text) == [question]
+    assert (
+        fit_question(question, 90)
+        == "Which financial metrics does the traditional publishing division watch most closely?"
+    )
+    assert all(q in (question, fit_question(question, 90)) for q in re.findall(r"“([^”]*)”", shortened.text))
+    assert "“" not in linkedin.text and "your take on financial metrics." in linkedin.text
+    assert "…" not in slack.text + shortened.text + linkedin.text
 
 
 @pytest.mark.parametrize(("channel", "tone"), COMBINATIONS)

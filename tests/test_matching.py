@@ -146,8 +146,27 @@ def test_what_next_from_a_scripted_journal(index: ExpertIndex, journal: Journal)
     ], "with nothing new, a few open questions are the next step"
 
 
-def test_redrafting_an_intro_counts_as_one_ask(journal: Journal) -> None:
-    assert journal.record_ask("alex", "p1") is True
-    assert journal.record_ask("alex", "p1") is False, "a channel or tone switch is the same ask"
-    assert journal.record_ask("sam", "p1") is True
-    assert journal.count_asks(["p1"], since=datetime.now(UTC) - timedelta(days=30)) == {"p1": 2}
+@pytest.mark.parametrize(
+    ("question", "topic", "ask"),
+    [
+        (
+            "How does the division make money?",
+            "how the division makes money",
+            "Who could teach me how the division makes money?",
+        ),
+        (
+            "Which financial metrics does the division watch most closely?",
+            "",
+            "Who could teach me about financial metrics?",
+        ),
+        (
+            "What does a useful one-to-one look like?",
+            "useful one-to-ones",
+            "Who could teach me about useful one-to-ones?",
+        ),
+    ],
+)
+def test_connector_small_ask_names_the_topic_whole(question: str, topic: str, ask: str) -> None:
+    from coach.matching import _small_ask
+
+    assert _small_ask(LearningQuestion(text=question, topic=topic)) == ask

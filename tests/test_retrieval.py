@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from vectorstore import textvec
 from vectorstore.models import ExpertProfile
 from vectorstore.retrieval import Retriever
+from vectorstore.static_embedding import DIM, default_static
 
 
 def _profile(
@@ -36,8 +36,8 @@ PROFILES = [
 
 def dense_for(query: str, profiles: list[ExpertProfile] = PROFILES) -> list[tuple[str, float]]:
     """What a Chroma query over `search_text()` embeddings returns: (id, cosine distance), best first."""
-    matrix = textvec.embed_texts([p.search_text() for p in profiles])
-    sims = matrix @ textvec.embed_texts([query])[0]
+    matrix = default_static().embed([p.embedding_text() for p in profiles])
+    sims = matrix @ default_static().embed([query])[0]
     order = np.argsort(-sims, kind="stable")
     return [(profiles[i].id, float(1 - sims[i])) for i in order]
 
@@ -141,25 +141,28 @@ def test_explain_is_empty_when_nothing_matches(retriever: Retriever) -> None:
 
 
 @pytest.mark.parametrize("texts", [["one text"], ["a", "", "P&L and margins", "x" * 5000]])
-def test_embed_texts_shape_and_norm(texts: list[str]) -> None:
-    vectors = textvec.embed_texts(texts)
-    assert vectors.shape == (len(texts), textvec.DIM) and vectors.dtype == np.float32
+def test_static_embedding_shape_and_norm(texts: list[str]) -> None:
+    vectors = default_static().embed(texts)
+    assert vectors.shape == (len(texts), DIM) and vectors.dtype == np.float32
     norms = np.linalg.norm(vectors, axis=1)
     assert norms == pytest.approx(np.ones(len(texts)), abs=1e-5)  # even empty text: Chroma needs unit vectors
 
 
-def test_embed_texts_is_stable_across_processes() -> None:
+def test_static_embedding_is_stable_across_processes() -> None:
     text = "Builds the title P&L models used in acquisition meetings"
-    code = f"from vectorstore.textvec import embed_texts; print(list(embed_texts([{text!r}])[0][:8]))"
+    code = (
+        "from vectorstore.static_embedding import default_static; "
+        f"print([float(x) for x in default_static().embed([{text!r}])[0][:8]])"
+    )
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    here = [float(x) for x in textvec.embed_texts([text])[0][:8]]
+    here = [float(x) for x in default_static().embed([text])[0][:8]]
     assert [round(float(x), 5) for x in eval(other.stdout.replace("np.float32", ""))] == [
         round(x, 5) for x in here
     ]
 
 
 def test_paraphrases_embed_closer_than_unrelated_text() -> None:
-    a, b, c = textvec.embed_texts(
+    a, b, c = default_static().embed(
         ["pay an author up front", "advances and royalties", "kubernetes autoscaling"]
     )
     assert float(a @ b) > float(a @ c)

@@ -106,10 +106,25 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 
+# Snowball folds some words into an unrelated one ("production" -> "product", "experience" ->
+# "experi" like "experiment", "securities" -> "secur" like "security"). These keep their own stems.
+_STEM_GROUPS: dict[str, tuple[str, ...]] = {
+    "production": ("production", "productions"),
+    "productiv": ("productive", "productivity"),
+    "experiment": ("experiment", "experiments", "experimental", "experimenting", "experimentation"),
+    "experienc": ("experience", "experiences", "experienced"),
+    "accounting": ("accounting", "accountancy"),
+    "accountant": ("accountant", "accountants"),
+    "securities": ("securities",),
+    "authority": ("authority", "authorities"),
+}
+STEM_OVERRIDES: dict[str, str] = {word: root for root, words in _STEM_GROUPS.items() for word in words}
+
+
 @lru_cache(maxsize=65_536)  # bounded: every distinct word of every query lands here
 def stem(word: str) -> str:
-    """The Snowball (Porter 2) stem of one lower-case word."""
-    return str(_stemmer().stemWord(word))
+    """The Snowball (Porter 2) stem of one lower-case word, except the known collisions above."""
+    return STEM_OVERRIDES.get(word) or str(_stemmer().stemWord(word))
 
 
 def normalize(text: str) -> str:
@@ -183,10 +198,57 @@ def analyze(text: str, *, question: bool = False) -> Tokens:
     words = tuple(tokenize(source))
     stems = tuple(stem(word) for word in words)
     dropped = QUESTION_DROPS if question else STOP_WORDS
-    content = tuple(
-        s for w, s in zip(words, stems, strict=True) if w not in dropped and len(w) > 1 and "'" not in w
-    )
+    content = tuple(term for term, _, _ in term_positions(words, stems, dropped))
     return Tokens(words=words, stems=stems, content=content)
+
+
+# Fixed expressions whose words mean something else alone: "trust and safety" is content moderation,
+# not trust; "zero trust" is access control. Each is one search term, so a question about trust
+# does not meet the Trust and Safety Lead, while one about trust and safety still does.
+COMPOUNDS: tuple[str, ...] = (
+    "trust and safety",
+    "zero trust",
+    "health and safety",
+    "machine learning",
+    "learning and development",
+    "customer success",
+    "public relations",
+    "employee relations",
+    "investor relations",
+    "business intelligence",
+    "change management",
+    "real estate",
+)
+
+
+@cache
+def _compounds() -> dict[str, tuple[tuple[tuple[str, ...], str], ...]]:
+    by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for phrase in COMPOUNDS:
+        seq = tuple(stem(word) for word in tokenize(phrase))
+        by_first.setdefault(seq[0], []).append((seq, "_".join(seq)))
+    return {first: tuple(entries) for first, entries in by_first.items()}
+
+
+def term_positions(
+    words: tuple[str, ...], stems: tuple[str, ...], dropped: frozenset[str]
+) -> list[tuple[str, int, int]]:
+    """Content terms with the word span each covers: stems, with a fixed expression as one term."""
+    out: list[tuple[str, int, int]] = []
+    compounds = _compounds()
+    i = 0
+    while i < len(words):
+        for seq, term in compounds.get(stems[i], ()):
+            if stems[i : i + len(seq)] == seq:
+                out.append((term, i, i + len(seq)))
+                i += len(seq)
+                break
+        else:
+            word = words[i]
+            if word not in dropped and len(word) > 1 and "'" not in word:
+                out.append((stems[i], i, i + 1))
+            i += 1
+    return out
 
 
 def stem_phrase(phrase: str) -> tuple[str, ...]:

@@ -10,23 +10,28 @@ from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
 from chromadb.utils.embedding_functions import register_embedding_function
 
 from coach.errors import ConfigError
-from vectorstore import textvec
+from vectorstore import static_embedding
 from vectorstore.local_embedding import LocalOnnxEmbedding
 
 
 @register_embedding_function
 class OfflineEmbedding(EmbeddingFunction[Documents]):
-    """Deterministic hashed-feature vectors computed in-process: no model, no download."""
+    """The bundled static embedding (WordLlama token vectors from its wheel): in-process, no download."""
 
-    def __init__(self, version: str = textvec.VERSION) -> None:
-        if version != textvec.VERSION:
+    # Fusion weights (docs/retrieval.md). Chroma holds the static embedding itself here, and the ranker
+    # keeps the same vectors in memory, so an exact in-process search replaces the Chroma query.
+    dense_weight = 0.0
+    static_weight = 1.0
+
+    def __init__(self, version: str = static_embedding.VERSION) -> None:
+        if version != static_embedding.VERSION:
             raise ConfigError(
-                f"index built with offline embedding {version}; this build has {textvec.VERSION}"
+                f"index built with offline embedding {version}; this build has {static_embedding.VERSION}"
             )
         self.version = version
 
     def __call__(self, input: Documents) -> Embeddings:
-        return list(textvec.embed_texts(list(input)))
+        return list(static_embedding.default_static().embed(list(input)))
 
     @staticmethod
     def name() -> str:
@@ -43,7 +48,7 @@ class OfflineEmbedding(EmbeddingFunction[Documents]):
 
     @staticmethod
     def build_from_config(config: dict[str, Any]) -> OfflineEmbedding:
-        return OfflineEmbedding(version=str(config.get("version", textvec.VERSION)))
+        return OfflineEmbedding(version=str(config.get("version", static_embedding.VERSION)))
 
     @property
     def key(self) -> str:
@@ -53,6 +58,10 @@ class OfflineEmbedding(EmbeddingFunction[Documents]):
 @register_embedding_function
 class OpenAICompatibleEmbedding(EmbeddingFunction[Documents]):
     """Embeddings from OpenAI or any server that speaks /v1/embeddings; the key is never persisted."""
+
+    # Unmeasured here (no server): the weights chosen for a local sentence-embedding model.
+    dense_weight = 1.0
+    static_weight = 1.0
 
     def __init__(
         self,

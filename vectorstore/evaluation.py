@@ -7,7 +7,7 @@ import json
 import statistics
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,3 +95,24 @@ def run_eval(directory: Path, embedding: CoachEmbedding, k: int = 10) -> dict[st
             latencies.append((time.perf_counter() - started) * 1000)
             run[qid] = [match.profile.id for match in matches]
     return summarise(run, data.qrels, latencies, profiles=len(loaded.profiles), embedding_key=embedding.key)
+
+
+QUALITY = ("ndcg@5", "ndcg@10", "recall@10", "mrr")
+
+
+def macro_average(reports: Sequence[Mapping[str, float | int | str]]) -> dict[str, float | int]:
+    """The unweighted mean of each quality metric over several sets' reports, with the sizes summed."""
+    out: dict[str, float | int] = {
+        name: round(sum(float(r[name]) for r in reports) / len(reports), 4)
+        for name in QUALITY
+        if reports and all(name in r for r in reports)
+    }
+    out["sets"] = len(reports)
+    out["queries"] = sum(int(r.get("queries", 0)) for r in reports)
+    return out
+
+
+def set_names(directories: Sequence[Path]) -> list[str]:
+    """A short, unique label per eval directory: its name, or more of its path when names repeat."""
+    names = [d.name for d in directories]
+    return [str(d) if names.count(d.name) > 1 else d.name for d in directories]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 MAX_FIELD_CHARS = 4_000
+_WORD_RE = re.compile(r"[^\W\d_][\w'’-]*")
 LIST_SEPARATOR = ";"
 
 
@@ -78,6 +80,21 @@ class ExpertProfile(BaseModel):
         """The text that is embedded and scored: everything that says what this person knows."""
         parts = [self.title, self.department, "; ".join(self.expertise), self.bio]
         return "\n".join(part for part in parts if part)
+
+    def embedding_text(self) -> str:
+        """`search_text()` without the person's own name: a name says nothing about what they know,
+        and in a mean-pooled embedding its tokens only blur the vector (measured in docs/retrieval.md)."""
+        text = self.search_text()
+        name = {part.casefold() for part in _WORD_RE.findall(self.name) if len(part) > 1}
+        if not name:
+            return text
+
+        def keep(match: re.Match[str]) -> str:
+            word = match.group()
+            bare = word[:-2] if word[-2:] in ("'s", "’s") else word
+            return "" if bare.casefold() in name else word
+
+        return _WORD_RE.sub(keep, text).strip() or text
 
     def content_hash(self) -> str:
         """A stable digest of the record, used to tell updated rows from unchanged ones."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shlex
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -10,7 +12,7 @@ import click
 
 from coach.cli.root import cli
 from coach.config import Settings
-from coach.models import Channel, Tone
+from coach.models import Channel, Clarification, Tone
 from coach.runtime import open_index
 from coach.service import CoachService, FlowResult
 from vectorstore.index import ExpertIndex
@@ -22,21 +24,64 @@ def _service(settings: Settings, index: ExpertIndex) -> CoachService:
     return build_service(settings, index)
 
 
+_START_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+
+
 @cli.command("ask")
 @click.argument("wish")
-@click.option("--answer", "answers", multiple=True, help="Answer to a clarifying question (repeatable).")
+@click.option(
+    "--answer", "answers", multiple=True, help="Answer to a clarifying question (repeatable, in order)."
+)
+@click.option(
+    "--start",
+    type=click.DateTime(_START_FORMATS),
+    help="Chat start for the calendar invite, e.g. 2026-12-03T10:00",
+)
+@click.option("--tz", default="UTC", show_default=True, help="IANA time zone of --start, e.g. Europe/London")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the .ics invite here.")
+@click.option(
+    "--interactive/--no-interactive",
+    default=None,
+    help="Ask clarifying questions at the prompt (default: when stdin is a terminal).",
+)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
-def ask_cmd(settings: Settings, wish: str, answers: tuple[str, ...], as_json: bool) -> None:
-    """Run the whole flow: questions, people to ask, agenda and intro for the best match."""
+def ask_cmd(
+    settings: Settings,
+    wish: str,
+    answers: tuple[str, ...],
+    start: datetime | None,
+    tz: str,
+    out: Path | None,
+    interactive: bool | None,
+    as_json: bool,
+) -> None:
+    """Run the whole flow: a clarifying question when the wish is unclear, else questions, people to ask,
+    agenda and intro for the best match. Answer clarifications with --answer, or at the prompt."""
+    if out and not start:
+        raise click.UsageError(
+            "--out writes a calendar invite: give --start too, e.g. --start 2026-12-03T10:00"
+        )
+    prompting = (not as_json and sys.stdin.isatty()) if interactive is None else interactive
+    given = list(answers)
     with open_index(settings) as index:
-        flow = _service(settings, index).ask(wish, answers)
+        service = _service(settings, index)
+        flow = service.ask(wish, given, best_guess=False, start=start, tz=tz)
+        while flow.step.clarification is not None and prompting:
+            given.append(_prompt_answer(flow.step.clarification))
+            flow = service.ask(wish, given, best_guess=False, start=start, tz=tz)
+    if out and flow.agenda is not None and flow.agenda.ics:
+        out.write_text(flow.agenda.ics, encoding="utf-8", newline="")
+        click.echo(f"Calendar invite written to {out}", err=True)
     if as_json:
         click.echo(json.dumps(flow_json(flow), indent=2, ensure_ascii=False))
         return
     step = flow.step
     if step.fallback:
         click.echo(f"(LLM unavailable: {step.fallback}; offline coach used)")
+    if step.clarification is not None:
+        _show_clarification(step.clarification, wish, given)
+        return
     for number, qm in enumerate(flow.matches, start=1):
         click.echo(f"\n{number}. {qm.question.text}")
         if qm.question.why:
@@ -56,12 +101,38 @@ def ask_cmd(settings: Settings, wish: str, answers: tuple[str, ...], as_json: bo
         click.echo(("Subject: " + message.subject + "\n\n" if message.subject else "") + message.text)
 
 
+def _prompt_answer(clarification: Clarification) -> str:
+    """Ask one clarifying question at the terminal; a number picks a choice, anything else is read as typed."""
+    click.echo(clarification.question)
+    for number, choice in enumerate(clarification.choices, start=1):
+        click.echo(f"  {number}. {choice}")
+    answer: str = click.prompt("Your answer (a number, or in your own words)", type=str)
+    return answer.strip() or clarification.choices[0]
+
+
+def _show_clarification(clarification: Clarification, wish: str, answers: list[str]) -> None:
+    click.echo(clarification.question)
+    for number, choice in enumerate(clarification.choices, start=1):
+        click.echo(f"  {number}. {choice}")
+    given = "".join(f" --answer {shlex.quote(a)}" for a in answers)
+    click.echo(
+        f"\nAnswer with a choice or in your own words, e.g.:\n"
+        f"  coach ask {shlex.quote(wish)}{given} --answer {shlex.quote(clarification.choices[0])}"
+    )
+
+
 def flow_json(flow: FlowResult) -> dict[str, object]:
     """The `coach ask --json` contract."""
     intro = flow.intro.message if flow.intro else None
+    clarification = flow.step.clarification
     return {
         "mode": flow.step.mode.value,
         "fallback": flow.step.fallback or (flow.intro.fallback if flow.intro else None),
+        "clarification": (
+            {"question": clarification.question, "choices": list(clarification.choices)}
+            if clarification is not None
+            else None
+        ),
         "questions": [
             {
                 "text": qm.question.text,
@@ -89,7 +160,7 @@ def flow_json(flow: FlowResult) -> dict[str, object]:
             }
             for qm in flow.matches
         ],
-        "agenda": {"markdown": flow.agenda.markdown, "ics": flow.agenda.ics} if flow.agenda else None,
+        "agenda": {"markdown": flow.agenda.markdown, "ics": flow.agenda.ics or None} if flow.agenda else None,
         "intro": {"channel": intro.channel.value, "subject": intro.subject, "text": intro.text}
         if intro
         else None,
@@ -100,9 +171,7 @@ def flow_json(flow: FlowResult) -> dict[str, object]:
 @click.option("--expert", "expert_id", required=True, help="Profile id from `coach search`.")
 @click.option("--question", "questions", required=True, multiple=True)
 @click.option("--minutes", default=20, show_default=True, type=click.Choice(["15", "20", "30"]))
-@click.option(
-    "--start", type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]), help="e.g. 2026-12-01T10:00"
-)
+@click.option("--start", type=click.DateTime(_START_FORMATS), help="e.g. 2026-12-01T10:00")
 @click.option("--tz", default="UTC", show_default=True, help="IANA time zone, e.g. Europe/London")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the .ics invite here.")
 @click.pass_obj

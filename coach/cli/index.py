@@ -143,16 +143,22 @@ def _match_json(match: ExpertMatch) -> dict[str, object]:
 
 @cli.command("eval")
 @click.option(
-    "--data", "data_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path)
+    "--data",
+    "data_dirs",
+    required=True,
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A labelled set; repeat for several (then each is reported and their macro average).",
 )
 @click.option("--k", default=10, show_default=True, type=click.IntRange(1, 100))
 @click.option("--llm", "with_llm", is_flag=True, help="Rewrite and re-rank with the configured LLM.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
-def eval_cmd(settings: Settings, data_dir: Path, k: int, with_llm: bool, as_json: bool) -> None:
-    """Score retrieval on a labelled set (profiles.jsonl, queries.jsonl, qrels.tsv) in a throwaway index."""
-    from vectorstore.evaluation import run_eval
+def eval_cmd(settings: Settings, data_dirs: tuple[Path, ...], k: int, with_llm: bool, as_json: bool) -> None:
+    """Score retrieval on labelled sets (profiles.jsonl, queries.jsonl, qrels.tsv) in throwaway indexes."""
+    from vectorstore.evaluation import macro_average, run_eval, set_names
 
+    embedding = build_embedding(settings)
     if with_llm:
         from coach.llm.engine import LLMEngine
         from coach.llm.evaluation import run_llm_eval
@@ -165,11 +171,24 @@ def eval_cmd(settings: Settings, data_dir: Path, k: int, with_llm: bool, as_json
                 err=True,
             )
             sys.exit(EXIT_UNREADABLE)
-        result = run_llm_eval(data_dir, build_embedding(settings), engine, k=k)
+        reports = [run_llm_eval(d, embedding, engine, k=k) for d in data_dirs]
     else:
-        result = run_eval(data_dir, build_embedding(settings), k=k)
+        reports = [run_eval(d, embedding, k=k) for d in data_dirs]
+    if len(reports) == 1:
+        result: dict[str, object] = dict(reports[0])
+    else:
+        result = {
+            "sets": dict(zip(set_names(data_dirs), reports, strict=True)),
+            "macro": macro_average(reports),
+        }
     if as_json:
         click.echo(json.dumps(result, indent=2))
-    else:
-        for name, value in result.items():
+        return
+    for name, value in result.items():
+        if isinstance(value, dict):
+            click.echo(f"{name}:")
+            for inner, item in value.items():
+                line = item if not isinstance(item, dict) else ", ".join(f"{a} {b}" for a, b in item.items())
+                click.echo(f"  {inner:>14}: {line}")
+        else:
             click.echo(f"{name:>16}: {value}")

@@ -13,19 +13,21 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from coach.config import PROMPTS_DIR
 from coach.errors import ConfigError
 from coach.offline.phrases import Words
+from coach.offline.subject import ALL_SLOTS, SLOTS, SUBJECT_SLOTS, SubjectKind
 
 BANK_FILE = "question_bank.yaml"
 DOMAINS_FILE = "domains.yaml"
 WORDS_FILE = "wish_words.yaml"
 
 Goal = Literal["understand", "get better at", "move into", "start doing"]
-# A field reads well as "in machine learning"; a skill ("code reviews", "negotiation") needs other wording;
-# a topic ("royalties", from a question) gets only the templates that read well for both.
-Kind = Literal["field", "skill"]
-DomainKind = Literal["field", "skill", "topic"]
+# What a subject is decides which templates fit it and which slots they may use (coach/offline/subject.py):
+# a field or industry reads "in machine learning", a role "as a tech lead", a skill and a topic only as an
+# object ("about negotiation", "about our data warehouse").
+Kind = SubjectKind
+DomainKind = SubjectKind
 GOALS: tuple[Goal, ...] = ("understand", "get better at", "move into", "start doing")
-QUESTION_PLACEHOLDERS = frozenset({"domain", "in_domain", "unit", "background"})
-SUBJECT_PLACEHOLDERS = frozenset({"domain", "in_domain", "unit"})
+QUESTION_PLACEHOLDERS = ALL_SLOTS
+SUBJECT_PLACEHOLDERS = SUBJECT_SLOTS
 
 
 def placeholders(text: str) -> set[str]:
@@ -52,15 +54,29 @@ class Template(_Strict):
     why: str = Field(min_length=5)
     keywords: list[str] = Field(min_length=1)
     why_by_goal: dict[Goal, str] = Field(default_factory=dict)
-    kinds: list[Kind] = Field(default_factory=lambda: list[Kind](["field", "skill"]), min_length=1)
+    kinds: list[Kind] = Field(default_factory=lambda: list[Kind](["field", "industry"]), min_length=1)
     goals: list[Goal] = Field(default_factory=list)  # empty: suits every goal
 
     def suits(self, goal: Goal) -> bool:
         return not self.goals or goal in self.goals
 
+    def check_slots(self, kinds: list[Kind], where: str) -> None:
+        """Each kind fills only its own slots: a role has no {unit}, a topic no {in_domain}."""
+        used = placeholders(self.text) | {
+            p for why in [self.why, *self.why_by_goal.values()] for p in placeholders(why)
+        }
+        for kind in kinds:
+            extra = used - SLOTS[kind]
+            if extra:
+                raise ValueError(
+                    f"{where}: {self.text!r} is marked for {kind} subjects but uses {sorted(extra)}, which a "
+                    f"{kind} does not fill; use {sorted(SLOTS[kind])} or drop {kind} from kinds"
+                )
+
     @model_validator(mode="after")
     def _placeholders(self) -> Template:
         _check_placeholders(self.text, QUESTION_PLACEHOLDERS, "question")
+        self.check_slots(self.kinds, "question")
         if not placeholders(self.text) & SUBJECT_PLACEHOLDERS:
             raise ValueError(
                 f"question {self.text!r} must name the subject with {{domain}}, {{in_domain}} or {{unit}}"
@@ -116,6 +132,7 @@ class Domain(_Strict):
     aliases: list[str] = Field(default_factory=list)
     weak_aliases: list[str] = Field(default_factory=list)  # everyday words: count only if no alias is found
     role_aliases: list[str] = Field(default_factory=list)
+    thing_aliases: list[str] = Field(default_factory=list)  # one thing of the domain ("data warehouse")
     unit: str | None = None
     in_domain: str | None = None
     keywords: list[str] = Field(default_factory=list)
@@ -129,9 +146,15 @@ class Domain(_Strict):
     def _shape(self) -> Domain:
         if len(self.choices) == 1:
             raise ValueError(f"domain {self.name!r}: give 2-4 choices or none")
+        for facet, templates in self.questions.items():
+            for template in templates:
+                template.check_slots([self.kind], f"domain {self.name!r} {facet}")
         if self.clarify is not None:
             _check_placeholders(self.clarify, frozenset(), f"domain {self.name!r} clarify")
-        words = [w for w in re.findall(r"[\w&-]+", self.name.lower()) if len(w) >= 3] or [self.name.lower()]
+        # a word of the name or its stem: "as a manager" for people management
+        words = [w[:6] for w in re.findall(r"[\w&-]+", self.name.lower()) if len(w) >= 3] or [
+            self.name.lower()
+        ]
         for label, phrase in (("unit", self.unit), ("in_domain", self.in_domain)):
             if phrase is not None and not any(word in phrase.lower() for word in words):
                 raise ValueError(f"domain {self.name!r}: {label} {phrase!r} must contain a word of the name")
@@ -146,6 +169,9 @@ class BankFile(_Strict):
     fallback_domain: str
     user_question_why: str
     focus_question: str
+    introduction: dict[Goal, str]
+    introduction_unsure: str
+    role_introduction: dict[Goal, str]
     domain_question: dict[str, str]
     goals: dict[Goal, GoalPlan]
     clarifications: dict[str, ClarifyStep]
@@ -154,6 +180,14 @@ class BankFile(_Strict):
     @model_validator(mode="after")
     def _refs(self) -> BankFile:
         _check_placeholders(self.focus_question, frozenset({"focus"}), "focus_question")
+        for key, table, slot in (
+            ("introduction", self.introduction, "domain"),
+            ("role_introduction", self.role_introduction, "a_role"),
+        ):
+            if set(table) != set(GOALS):
+                raise ValueError(f"{key} needs one entry per goal: {list(GOALS)}")
+            for goal, text in table.items():
+                _check_placeholders(text, frozenset({slot}), f"{key}[{goal!r}]")
         for key, text in self.domain_question.items():
             if key and key not in GOALS:
                 raise ValueError(f"domain_question: unknown goal {key!r}; use '' or one of {list(GOALS)}")
@@ -227,7 +261,13 @@ class QuestionBank(BaseModel):
         owners: dict[str, str] = {}
         for domain in self.domains.values():
             where = f"domain {domain.name!r}"
-            phrases = [domain.name, *domain.aliases, *domain.weak_aliases, *domain.role_aliases]
+            phrases = [
+                domain.name,
+                *domain.aliases,
+                *domain.weak_aliases,
+                *domain.role_aliases,
+                *domain.thing_aliases,
+            ]
             for alias in {_alias_key(a) for a in phrases}:
                 if owners.setdefault(alias, domain.name) != domain.name:
                     raise ValueError(
@@ -249,8 +289,7 @@ class QuestionBank(BaseModel):
         """The domain's own templates (curated order) and the generic ones that read well for it and the goal."""
         own = [t for t in domain.questions.get(facet, []) if goal is None or t.suits(goal)]
         generic = [] if domain.exclusive else self.bank.facets[facet].questions
-        kinds: set[str] = {"field", "skill"} if domain.kind == "topic" else {domain.kind}
-        return own, [t for t in generic if kinds <= set(t.kinds) and (goal is None or t.suits(goal))]
+        return own, [t for t in generic if domain.kind in t.kinds and (goal is None or t.suits(goal))]
 
     def facet_available(self, domain: Domain, facet: str, goal: Goal | None = None) -> bool:
         own, generic = self.templates(domain, facet, goal)

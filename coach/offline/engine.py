@@ -27,4 +27,5 @@ class OfflineEngine:
             requester_context=request.requester_context,
             evidence=request.evidence,
             minutes=request.minutes,
+            topic=request.topic,
         )

@@ -3,163 +3,31 @@
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
-
-from coach.agenda import (
-    TIMINGS,
-    escape_markdown,
-    first_name_of,
-    shorten,
-    shorten_question,
-    single_line,
-    topic_of,
-)
-from coach.config import PROMPTS_DIR
-from coach.errors import CoachInputError, ConfigError
+from coach.agenda import TIMINGS, escape_markdown, first_name_of, shorten, single_line
+from coach.clauses import fit_phrase, fit_question, topic_of
+from coach.errors import CoachInputError
 from coach.models import Channel, IntroMessage, Tone
+from coach.offline.grounding import grounding
+from coach.offline.intro_wording import (
+    ChannelStyle,
+    IntroTemplates,
+    ToneWording,
+    Wording,
+    load_templates,
+)
 from vectorstore.models import ExpertProfile, FieldEvidence
 
-TEMPLATES_PATH = PROMPTS_DIR / "intro_templates.yaml"
 SUBJECT_CHARS = 79
 # Caps on free text keep every channel inside its limit whatever the inputs are.
-_CAPS = {"requester_name": 60, "requester_context": 120, "grounding": 60, "title": 80, "referral": 60}
-PLACEHOLDERS: dict[str, frozenset[str]] = {
-    "greeting": frozenset({"first_name"}),
-    "intro_named": frozenset({"who"}),
-    "intro_context_only": frozenset({"context"}),
-    "ask_one": frozenset({"q1"}),
-    "ask_two": frozenset({"q1", "q2"}),
-    "why_them": frozenset({"grounding"}),
-    "why_role": frozenset({"title"}),
-    "why_generic": frozenset(),
-    "time_ask": frozenset({"minutes"}),
-    "easy_out": frozenset(),
-    "sign_off": frozenset(),
-    "thanks": frozenset(),
-    "takeaway": frozenset({"takeaway"}),
-    "referral": frozenset({"referral_name"}),
-    "no_referral": frozenset(),
-    "subject": frozenset({"minutes", "topic"}),
-    "follow_up_subject": frozenset(),
-}
-_CONTACT = re.compile(r"@|https?:|www\.|\d[\d\s().+-]{6,}\d", re.IGNORECASE)
+_CAPS = {"requester_name": 60, "requester_context": 120, "referral": 60}
 _NAME = re.compile(r"[^\W\d_](?:[^\W\d_]|['’.-])*")
-_WORD = re.compile(r"[a-z0-9&]+")
-_STOPWORDS_TEXT = (
-    "a an and are as at be by can do does for from how i in is it its me my of on or our should that the "
-    "their them they this to was we what when where which who why will with would you your"
-)
-_STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 _PREPOSITIONS = frozenset({"from", "in", "on", "at", "with", "of"})
 # Slots filled after the rest of the message is laid out, so the free text gets the space that is left.
 _ASK, _TAKEAWAY = "\x00ask\x00", "\x00takeaway\x00"
-
-
-def _check_placeholders(templates: dict[str, str]) -> None:
-    for key, template in templates.items():
-        used = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
-        if used != PLACEHOLDERS[key]:
-            raise ValueError(f"{key} uses {sorted(used)} but must use exactly {sorted(PLACEHOLDERS[key])}")
-
-
-class Wording(BaseModel):
-    """One set of sentences for a tone; every key is required."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    greeting: str
-    intro_named: str
-    intro_context_only: str
-    ask_one: str
-    ask_two: str
-    why_them: str
-    why_role: str
-    why_generic: str
-    time_ask: str
-    easy_out: str
-    sign_off: str
-    thanks: str
-    takeaway: str
-    referral: str
-    no_referral: str
-
-    @model_validator(mode="after")
-    def _placeholders(self) -> Wording:
-        _check_placeholders(self.model_dump())
-        return self
-
-
-class ToneWording(BaseModel):
-    """Subject lines and the full (email) and brief (chat) wording of one tone."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    subject: str
-    follow_up_subject: str
-    full: Wording
-    brief: Wording
-
-    @model_validator(mode="after")
-    def _placeholders(self) -> ToneWording:
-        _check_placeholders({"subject": self.subject, "follow_up_subject": self.follow_up_subject})
-        return self
-
-
-class ChannelStyle(BaseModel):
-    """Length limit and layout of one channel."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    max_chars: int
-    subject: bool
-    wording: Literal["full", "brief"]
-    max_questions: Literal[1, 2]
-    question_chars: int
-    greeting_joiner: str
-    paragraph_joiner: str
-    sign_off: bool
-    sign_with_name: bool
-
-
-class IntroTemplates(BaseModel):
-    """The whole template file: one style per channel and one wording per tone."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    channels: dict[Channel, ChannelStyle]
-    tones: dict[Tone, ToneWording]
-
-    @model_validator(mode="after")
-    def _complete(self) -> IntroTemplates:
-        missing = [c.value for c in Channel if c not in self.channels]
-        missing += [t.value for t in Tone if t not in self.tones]
-        if missing:
-            raise ValueError(f"missing sections: {', '.join(missing)}")
-        return self
-
-    def wording(self, channel: Channel, tone: Tone) -> Wording:
-        tone_wording = self.tones[tone]
-        return tone_wording.full if self.channels[channel].wording == "full" else tone_wording.brief
-
-
-@lru_cache(maxsize=4)
-def load_templates(path: Path = TEMPLATES_PATH) -> IntroTemplates:
-    """Read and validate the template file once; any missing or unknown key is a ConfigError."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return IntroTemplates.model_validate(raw)
-    except (OSError, yaml.YAMLError, ValidationError) as error:
-        raise ConfigError(
-            f"Intro templates at {path} are unusable: {error}. Fix the file (or restore it from git)."
-        ) from error
 
 
 @dataclass(frozen=True)
@@ -194,9 +62,13 @@ def draft_intro(
     requester_context: str = "",
     evidence: Sequence[FieldEvidence] = (),
     minutes: int = 20,
+    topic: str = "",
     templates: IntroTemplates | None = None,
 ) -> IntroMessage:
-    """A short, specific, easy-to-decline ask for one expert, grounded only in their profile."""
+    """A short, specific, easy-to-decline ask for one expert, grounded only in their profile.
+
+    Questions are quoted whole or shortened at a clause or phrase boundary, never cut mid-sentence; when
+    even that does not fit, the message names the question's topic instead of quoting it."""
     cleaned = [single_line(q) for q in questions if single_line(q)]
     if not cleaned:
         raise CoachInputError("An intro needs at least one question: say what you want to ask.")
@@ -209,24 +81,78 @@ def draft_intro(
     context = shorten(requester_context, _CAPS["requester_context"]).rstrip(".")
     why = _why(words, expert, cleaned, evidence)
     first_name = _first_name(expert)
-    for level in _LADDER:
-        count = min(level.questions, style.max_questions, len(cleaned))
-        paragraphs = [
-            " ".join(filter(None, [_intro(words, name, context, level.intro), _ASK])),
-            why if level.why else "",
-            f"{words.time_ask.format(minutes=minutes)} {words.easy_out}",
-        ]
-        frame = _layout(style, words, first_name, paragraphs, name)
-        ask = words.ask_one if count == 1 else words.ask_two
-        spare = style.max_chars - (len(frame) - len(_ASK)) - len(ask.format(q1="", q2=""))
-        per_question = min(style.question_chars, spare // count)
-        if per_question < level.min_question_chars:
-            continue
-        q1, q2 = (shorten_question(q, per_question) for q in [*cleaned[:count], ""][:2])
-        text = frame.replace(_ASK, ask.format(q1=q1, q2=q2))
-        subject = _subject(templates.tones[tone].subject, minutes, cleaned[0]) if style.subject else ""
+    topic = single_line(topic) or topic_of(cleaned[0])
+    subject = _subject(templates.tones[tone], minutes, topic) if style.subject else ""
+    specific = topic_of(cleaned[0]) or topic  # "financial metrics" says more than "traditional publishing"
+
+    def message(text: str) -> IntroMessage:
         return IntroMessage(expert_id=expert.id, channel=channel, tone=tone, subject=subject, text=text)
+
+    # Whole questions first (dropping who I am before why them); then, keeping why them, the question's topic;
+    # then without why them; a word-boundary cut only when nothing whole fits at all.
+    with_why = [level for level in _LADDER if level.why]
+    without_why = [level for level in _LADDER if not level.why]
+    for levels, quote in ((with_why, True), (with_why, False), (without_why, True), (without_why, False)):
+        for level in levels:
+            frame = _frame(style, words, first_name, name, context, why, minutes, level)
+            text = (
+                _quote(frame, words, style, cleaned, level)
+                if quote
+                else _name_topic(frame, words, style, specific)
+            )
+            if text:
+                return message(text)
+    frame = _frame(style, words, first_name, name, context, why, minutes, _LADDER[-1])
+    room = style.max_chars - (len(frame) - len(_ASK)) - len(words.ask_one.format(q1=""))
+    if room >= 20:
+        return message(frame.replace(_ASK, words.ask_one.format(q1=_cut(cleaned[0], room))))
     raise CoachInputError(f"The {channel.value} message cannot fit {style.max_chars} characters.")
+
+
+def _quote(frame: str, words: Wording, style: ChannelStyle, questions: list[str], level: _Level) -> str:
+    """The message with one or two questions quoted whole (or shortened at a clause), or "" if they don't fit."""
+    count = min(level.questions, style.max_questions, len(questions))
+    ask = words.ask_one if count == 1 else words.ask_two
+    spare = style.max_chars - (len(frame) - len(_ASK)) - len(ask.format(q1="", q2=""))
+    per_question = min(style.question_chars, spare // count)
+    if per_question < level.min_question_chars:
+        return ""
+    quoted = [fit_question(q, per_question) for q in questions[:count]]
+    if not all(quoted):
+        return ""
+    q1, q2 = [*quoted, ""][:2]
+    return frame.replace(_ASK, ask.format(q1=q1, q2=q2))
+
+
+def _name_topic(frame: str, words: Wording, style: ChannelStyle, topic: str) -> str:
+    """The message naming the question's topic instead of quoting it, or "" if there is none that fits."""
+    room = style.max_chars - (len(frame) - len(_ASK)) - len(words.ask_topic.format(topic=""))
+    about = fit_phrase(topic, room) if topic else ""
+    return frame.replace(_ASK, words.ask_topic.format(topic=about)) if about else ""
+
+
+def _cut(question: str, limit: int) -> str:
+    """The last resort for a question with no clause or phrase that fits: cut at a word, marked with "…"."""
+    mark = "?" if question.endswith("?") else ""
+    return shorten(question.rstrip("?"), limit - len(mark)) + mark
+
+
+def _frame(
+    style: ChannelStyle,
+    words: Wording,
+    first_name: str,
+    name: str,
+    context: str,
+    why: str,
+    minutes: int,
+    level: _Level,
+) -> str:
+    paragraphs = [
+        " ".join(filter(None, [_intro(words, name, context, level.intro), _ASK])),
+        why if level.why else "",
+        f"{words.time_ask.format(minutes=minutes)} {words.easy_out}",
+    ]
+    return _layout(style, words, first_name, paragraphs, name)
 
 
 def follow_up_message(
@@ -284,56 +210,28 @@ def _intro(words: Wording, name: str, context: str, mode: str) -> str:
     return words.intro_named.format(who=f"{name}{joiner}{context}")
 
 
-def _subject(template: str, minutes: int, question: str) -> str:
-    room = SUBJECT_CHARS - len(template.format(minutes=minutes, topic=""))
-    return template.format(minutes=minutes, topic=topic_of(question, limit=max(room, 10)))
+def _subject(wording: ToneWording, minutes: int, topic: str) -> str:
+    """ "20 minutes on data engineering?": the topic whole, or a shorter whole phrase of it, or no topic."""
+    room = SUBJECT_CHARS - len(wording.subject.format(minutes=minutes, topic=""))
+    fitted = fit_phrase(topic, room) if topic else ""
+    if fitted:
+        return wording.subject.format(minutes=minutes, topic=fitted)
+    return wording.subject_no_topic.format(minutes=minutes)
 
 
 def _why(
     words: Wording, expert: ExpertProfile, questions: list[str], evidence: Sequence[FieldEvidence]
 ) -> str:
     """Why this person, from evidence phrases or the profile item nearest the questions; never invented."""
-    phrases = _evidence_phrases(expert, evidence)
-    if phrases:
-        return words.why_them.format(grounding=" and ".join(phrases[:2]))
-    wanted = _stems(" ".join(questions))
-    title = shorten(expert.title, _CAPS["title"]) if _usable(expert.title) else ""
-    items = [single_line(i) for i in expert.expertise if _usable(i) and len(i) <= _CAPS["grounding"]]
-    best = max(items, key=lambda item: len(_stems(item) & wanted), default="")
-    best_overlap = len(_stems(best) & wanted) if best else 0
-    if title and len(_stems(title) & wanted) > best_overlap:
-        return words.why_role.format(title=title)
-    if best_overlap:
-        return words.why_them.format(grounding=best)
-    if title:
-        return words.why_role.format(title=title)
-    return words.why_them.format(grounding=best) if best else words.why_generic
-
-
-def _evidence_phrases(expert: ExpertProfile, evidence: Sequence[FieldEvidence]) -> list[str]:
-    # A phrase the profile does not contain would be an invented fact, so it is dropped.
-    known = " ".join([expert.title, expert.department, *expert.expertise, expert.bio]).lower()
-    phrases: list[str] = []
-    # Expertise items are noun phrases that read well after "your work on"; bio fragments often do not.
-    for item in (ev for ev in evidence if ev.field == "expertise"):
-        for phrase in (single_line(p) for p in item.phrases):
-            whole_words = re.search(rf"(?<!\w){re.escape(phrase.lower())}(?!\w)", known)
-            fresh = phrase.lower() not in {p.lower() for p in phrases}
-            if whole_words and fresh and len(phrase) <= _CAPS["grounding"] and _usable(phrase):
-                phrases.append(phrase)
-    return phrases
+    kind, phrase = grounding(expert, questions, evidence)
+    if kind == "work":
+        return words.why_them.format(grounding=phrase)
+    if kind == "role":
+        return words.why_role.format(title=phrase)
+    return words.why_generic
 
 
 def _first_name(expert: ExpertProfile) -> str:
     # A name field holding an address, a number or markup must not leak into the greeting.
     first = first_name_of(expert.name)
     return first if _NAME.fullmatch(first) else "there"
-
-
-def _usable(text: str) -> bool:
-    return bool(text.strip()) and not _CONTACT.search(text)
-
-
-def _stems(text: str) -> set[str]:
-    words = (w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS)
-    return {w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words}

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 
 from coach.offline.bank import QuestionBank
-from coach.offline.phrases import Phrasebook
+from coach.offline.phrases import Phrasebook, display_case
+from coach.offline.rules import MODIFIED_BY
+from coach.offline.vocabulary import Vocabulary
 
 # A phrase matches as whole words; a hyphen and a space are interchangeable.
 _LEFT, _RIGHT = r"(?<![\w-])", r"(?![\w-])"
@@ -40,10 +43,12 @@ class Lexicon:
 
     def __init__(self, bank: QuestionBank) -> None:
         self.acronyms = bank.acronyms
-        self.phrases = Phrasebook(bank.words)
+        self.role_nouns = bank.words.role_nouns
+        self.kinds = {name: domain.kind for name, domain in bank.domains.items()}
         self._domain_of: dict[str, str] = {}
         self._weak_of: dict[str, str] = {}
         self._role_of: dict[str, str] = {}
+        self._thing_of: dict[str, str] = {}
         for domain in bank.domains.values():
             for alias in [domain.name, *domain.aliases]:
                 self._domain_of.setdefault(phrase_key(alias), domain.name)
@@ -51,21 +56,42 @@ class Lexicon:
                 self._weak_of.setdefault(phrase_key(alias), domain.name)
             for alias in domain.role_aliases:
                 self._role_of.setdefault(phrase_key(alias), domain.name)
-        self._domains = _alternation(list(self._domain_of))
+            for alias in domain.thing_aliases:
+                self._thing_of.setdefault(phrase_key(alias), domain.name)
+        self._domains = _alternation([*self._domain_of, *self._thing_of])
+        self._aliases = sorted(key for key in self._domain_of if " " in key)
         self._weak = _alternation(list(self._weak_of))
         self._roles = _alternation([*self._role_of, *self._domain_of])
+        facets = bank.bank.facets.values()
         self._cues = {
             name: _alternation(facet.cues) for name, facet in bank.bank.facets.items() if facet.cues
         }
+        self._any_cue = _alternation([cue for facet in facets for cue in facet.cues])
+        known = [*self._domain_of, *self._weak_of, *self._role_of, *self._thing_of, *self.role_nouns]
+        known += [cue for facet in facets for cue in facet.cues]
+        known += [*bank.words.spelling.values(), *bank.words.fuzzy_words, *self.acronyms]
+        self._casing = {
+            w.lower(): w for d in bank.domains.values() for w in d.name.split() if not w.islower()
+        }
+        # the head nouns of fields ("marketing", "engineering"): a phrase led by one is no gerund skill
+        self.field_words = frozenset(
+            key.split()[-1] for key, name in self._domain_of.items() if self.kinds[name] != "skill"
+        )
+        self.vocabulary = Vocabulary(w for phrase in known for w in re.findall(r"[a-z][a-z'-]*", phrase))
+        self.phrases = Phrasebook(bank.words, self.vocabulary.fix)
 
     def domain_hits(self, text: str, *, weak: bool = False) -> list[Hit]:
         """Known domain phrases in `text`, left to right; of overlapping ones the longest wins."""
-        pattern, names = (self._weak, self._weak_of) if weak else (self._domains, self._domain_of)
+        pattern, names = (
+            (self._weak, self._weak_of) if weak else (self._domains, self._domain_of | self._thing_of)
+        )
         candidates: list[Hit] = []
         for word in re.finditer(r"[\w&]+", text):
             match = pattern.match(text, word.start())
             if match:
                 candidates.append(Hit(names[phrase_key(match.group())], match.start(), match.end()))
+        # "the warehouse management system" names a tool, not people management
+        candidates = [hit for hit in candidates if not MODIFIED_BY.match(text, hit.end)]
         kept: list[Hit] = []
         for hit in sorted(candidates, key=lambda h: (h.start - h.end, h.start)):
             if all(hit.end <= other.start or hit.start >= other.end for other in kept):
@@ -76,6 +102,34 @@ class Lexicon:
         """The first domain alias in `text`, else the first everyday word for one ("books" -> publishing)."""
         hits = self.domain_hits(text) or self.domain_hits(text, weak=True)
         return hits[0] if hits else None
+
+    def is_thing(self, hit: Hit, text: str) -> bool:
+        """Whether a hit names one thing of its domain ("our data warehouse"), not the domain itself."""
+        return phrase_key(text[hit.start : hit.end]) in self._thing_of
+
+    def is_weak(self, phrase: str) -> bool:
+        return phrase_key(phrase) in self._weak_of
+
+    def knows_phrase(self, phrase: str) -> bool:
+        """Whether a phrase is any alias the lexicon knows, everyday words included ("apis", "tax")."""
+        key = phrase_key(phrase)
+        return key in self._domain_of or key in self._weak_of or key in self._thing_of
+
+    def close_domain(self, phrase: str) -> str | None:
+        """The domain a misspelt alias means ("costumer support" -> customer support), when one is very close."""
+        key = phrase_key(phrase)
+        if len(key) < 8 or " " not in key:
+            return None
+        close = difflib.get_close_matches(key, self._aliases, n=1, cutoff=0.85)
+        return self._domain_of[close[0]] if close else None
+
+    def names_domain(self, phrase: str) -> str | None:
+        """The domain a whole phrase is a name or alias of ("ux research" -> UX design), else None."""
+        return self._domain_of.get(phrase_key(phrase))
+
+    def without_cues(self, text: str) -> str:
+        """`text` with every facet cue blanked ("the money side" -> "the   side")."""
+        return self._any_cue.sub(" ", text)
 
     def role_domain(self, role: str) -> str | None:
         """The domain a role phrase belongs to, by its last known word: "nurse manager" -> people management."""
@@ -95,6 +149,10 @@ class Lexicon:
                 found.append((match.start(), name))
         return [name for _, name in sorted(found)]
 
-    def display(self, phrase: str) -> str:
-        """A user's phrase for display: known acronyms in capitals ("ai tools" -> "AI tools")."""
-        return " ".join(word.upper() if word in self.acronyms else word for word in phrase.split())
+    def display(self, phrase: str, original: str = "") -> str:
+        """A user's phrase for display: known acronyms in capitals ("ai tools" -> "AI tools"), names as the
+        lexicon spells them ("excel pivot tables" -> "Excel pivot tables"), shouting and mIxEd case lowered.
+        A capitalised first word is kept when the phrase does not start the person's text ("teach me Tableau")."""
+        starts = original.lstrip(" \"'“(").lower().startswith(phrase.lower()) if original else True
+        shown = display_case(phrase, self.acronyms, first_is_name=not starts)
+        return " ".join(self._casing.get(word.lower(), word) for word in shown.split())

@@ -55,6 +55,7 @@ class RoleRule:
 
 
 ROLE_RULES = [
+    RoleRule(re.compile(rf"\bi(?:'ve| have)\s+been\s+(?:a|an)\s+{_ROLE}{_ROLE_END_PREP}")),
     RoleRule(
         re.compile(
             rf"\bi(?:'m| am)?\s+(?:currently\s+|now\s+)?(?:work|working)\s+(?P<prep>on|in|at|for)\s+{_ROLE}{_ROLE_END}"
@@ -116,7 +117,7 @@ _UNDERSTAND = _any(
     "walk me through", "figure out", "make sense of", "get my head around", "explore", "exploring", "study",
     "studying", "discover", "curious about", "interested in", "dig into", "read up on", "get to know",
     "find out", "insight into", "insights into", "familiar with", "familiarise myself with",
-    "familiarize myself with",
+    "familiarize myself with", "teach me", "show me",
 )  # fmt: skip
 _HOW_MUCH = (
     r"(?:more\s+|a\s+bit\s+|a\s+little\s+|the\s+basics\s+of\s+|basics\s+of\s+|something\s+|everything\s+)?"
@@ -149,11 +150,31 @@ GOAL_RULES = [
         ),
     ),
     GoalRule("move into", re.compile(rf"\bcareer\s+(?:change|switch|move)\s+(?:in)?to\s+{TARGET}")),
-    GoalRule("move into", re.compile(rf"\b(?:a\s+)?career\s+in\s+{TARGET}")),
+    GoalRule("move into", re.compile(rf"\b(?:a\s+)?(?:career|job|role|position)\s+in\s+{TARGET}")),
+    # "promoted to team lead", "step up to manager": the role comes next
+    GoalRule(
+        "move into",
+        re.compile(
+            rf"\b(?:promoted|promotion|step\s+up|stepping\s+up)\s+(?:in)?to\s+(?:a\s+|an\s+|the\s+)?{TARGET}"
+        ),
+        names_role=True,
+    ),
     GoalRule(
         "move into", re.compile(rf"{_SELF}(?:become|becoming)\s+(?:a\s+|an\s+)?{TARGET}"), names_role=True
     ),
     GoalRule("move into", re.compile(rf"{_SELF}(?:be|being)\s+(?:a|an)\s+{TARGET}"), names_role=True),
+    # "future CFO", "aspiring data scientist": the role someone is heading for
+    GoalRule(
+        "move into",
+        re.compile(rf"\b(?:future|aspiring|would-be|wannabe|budding)\s+{TARGET}"),
+        names_role=True,
+    ),
+    # "from IC to manager": a move said without a verb
+    GoalRule(
+        "move into",
+        re.compile(rf"^\s*(?:a\s+|an\s+)?from\s+(?P<from>[^.!?;]+?)\s+(?:in)?to\s+(?:a\s+|an\s+)?{TARGET}"),
+        names_role=True,
+    ),
     GoalRule("get better at", re.compile(rf"\b{_IMPROVE}\s+{TARGET}")),
     GoalRule("start doing", re.compile(rf"{_SELF}{_START}{_START_HOW}{TARGET}")),
     GoalRule("start doing", re.compile(rf"\bnew\s+to\s+{TARGET}")),
@@ -163,10 +184,40 @@ GOAL_RULES = [
     GoalRule(None, re.compile(rf"\b{_ASK}\s+(?:me\s+)?{_ABOUT}\s+{TARGET}")),
     GoalRule(None, re.compile(r"(?P<t>(?:[\w&/'-]+\s+){1,3}?)(?:mentor|mentorship|coach|expert)s?\b")),
 ]
+# A leading job noun before a move ("teacher moving into L&D"): checked against the role nouns.
+LEADING_ROLE = re.compile(
+    r"^(?:i'm\s+|i am\s+)?(?:a\s+|an\s+)?(?P<r>[a-z][a-z&-]*(?:\s+[a-z][a-z&-]*){0,2}?)\s+"
+    r"(?=(?:moving|switching|looking|wanting|hoping|trying|thinking|transitioning|pivoting|here|who|want|and)\b)"
+    r"|^(?:i'm\s+|i am\s+)?(?:a\s+|an\s+)?(?P<r2>[a-z][a-z&-]*(?:\s+[a-z][a-z&-]*){0,2}?)(?=,)"
+)
+# Answers that say "I don't know" name no subject ("not sure", "whatever you think", "idk").
+UNSURE = re.compile(
+    r"\b(?:not sure|unsure|no idea|don'?t know|dunno|idk|whatever|no preference|up to you|"
+    r"you (?:choose|decide|pick)|any ?thing|no clue|nothing)\b"
+)
+# Words that make a phrase a sentence, not a subject ("publishing biz how does it make money").
+NOT_IN_A_SUBJECT = frozenset(
+    {"how", "what", "why", "when", "where", "which", "who", "is", "are", "does", "do", "did", "can", "could",
+     "should", "would", "will", "it", "i", "you", "we", "they", "me", "want", "need", "like", "help", "please",
+     "mentor", "mentors", "mentorship"}
+)  # fmt: skip
 # "I don't know how to give feedback" is a wish to learn it.
 NOT_KNOWING_HOW = re.compile(r"\b(?:don't know|do not know|dont know|not sure|no idea|unsure) how\b")
-# "know what I want" names no goal.
-SELF_QUESTION = re.compile(r"(?:what|how|where|who|which)\s+i\b")
+# "know what I want", "know what to learn" name no goal.
+SELF_QUESTION = re.compile(
+    r"(?:what|how|where|who|which)\s+i\b|(?:what|where|which)\s+to\s+(?:learn|start|do|ask|study|focus|pick|choose)\b"
+)
+# "how does the warehouse system work": the thing a question asks about, with its article.
+QUESTION_SUBJECT = re.compile(
+    r"^(?:how|why|when|where)\s+(?:does|do|did|is|are|was|were|can|will|would|should)\s+"
+    r"(?P<x>(?:the|our|a|an|this|my|your|their)\s+(?:[\w&'-]+\s+){0,4}?[\w&'-]+)\s+[a-z]+(?:\s+(?:up|out|down|on|off))?\s*\??$"
+)
+# A domain word used to name a tool ("management system") is no mention of the domain.
+MODIFIED_BY = re.compile(r"\s+(?:system|systems|software|tool|tools|platform|platforms|app|apps)\b")
+# "I'm in HR": where the person works, if the lexicon knows the place (checked in the reader).
+I_AM_IN = re.compile(
+    r"\bi(?:'m| am)\s+(?:currently\s+|now\s+|still\s+)?in\s+(?:the\s+)?(?P<r>[a-z&][\w&/-]*(?:\s+[a-z&][\w&/-]*)?)"
+)
 
 WH_WORDS = frozenset({"how", "what", "why", "when", "where", "which", "who", "whom", "whose"})
 QUESTION_START = re.compile(

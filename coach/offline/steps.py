@@ -15,6 +15,9 @@ from coach.models import MAX_WISH_CHARS, Clarification, LearningQuestion, WishRe
 from coach.offline.bank import PROMPTS_DIR, ClarifyStep, QuestionBank, load_question_bank
 from coach.offline.lexicon import Lexicon, phrase_key
 from coach.offline.phrases import as_typed
+from coach.offline.requester import introduction
+from coach.offline.rules import UNSURE
+from coach.offline.subject_finder import is_vague
 from coach.offline.wish import TextReading, read_text
 from coach.offline.writer import QuestionWriter
 
@@ -44,7 +47,7 @@ class OfflineCoach:
     def load(cls, prompts_dir: Path = PROMPTS_DIR) -> OfflineCoach:
         bank = load_question_bank(prompts_dir)
         lexicon = Lexicon(bank)
-        return cls(bank, lexicon, QuestionWriter(bank, lexicon))
+        return cls(bank, lexicon, QuestionWriter.build(bank, lexicon))
 
     def read_wish(self, wish: str, answers: Sequence[str] = ()) -> WishReading:
         """What the coach understood: domain, goal, role and facets, with the answers folded in.
@@ -57,7 +60,17 @@ class OfflineCoach:
             return WishReading(goal=reading.goal or "", role=reading.role, facets=list(reading.facets))
         domain = self.writer.domain(reading)  # without a subject: the fallback the questions are about
         facets = self.writer.facets(reading, domain)
-        return WishReading(domain=domain.name, goal=reading.goal or "", role=reading.role, facets=facets)
+        return WishReading(
+            domain=domain.name, kind=domain.kind, goal=reading.goal or "", role=reading.role, facets=facets
+        )
+
+    def introduce(self, wish: str, answers: Sequence[str] = ()) -> str:
+        """The person in one line from their wish ("I'm an accountant and want to move into data science")."""
+        state = self._fold(wish, answers)
+        reading = state.reading
+        if not (reading.domain or reading.role or reading.focus or reading.question):
+            return self.bank.bank.introduction_unsure
+        return introduction(state.reading, self.writer.domain(state.reading), self.bank.bank)
 
     def next_step(self, wish: str, answers: Sequence[str] = ()) -> Clarification | list[LearningQuestion]:
         """A clarifying question when the wish is too vague to be useful, else 3-5 learning questions."""
@@ -107,7 +120,10 @@ class OfflineCoach:
         return replace(state, reading=self._merge_free_text(state.reading, answer))
 
     def _merge_free_text(self, reading: TextReading, answer: str) -> TextReading:
-        """Fold a typed answer in: it can name the subject, the goal, a facet, or a topic to ask about."""
+        """Fold a typed answer in: it can name the subject, the goal, a facet, or a topic to ask about.
+
+        An answer that says "not sure", is not English, or only names a facet ("the money side") is never
+        taken as the subject itself."""
         said = read_text(answer, self.lexicon)
         facets = (*reading.facets, *said.facets)
         merged = replace(
@@ -117,8 +133,17 @@ class OfflineCoach:
             question=reading.question or said.question,
             focus=reading.focus or said.focus,
         )
-        typed = self.lexicon.phrases.normalise(answer).strip(" .!?;,")
-        short = len(typed.split()) <= _SHORT_ANSWER_WORDS and bool(self.lexicon.phrases.clean_phrase(typed))
+        phrases = self.lexicon.phrases
+        typed = phrases.normalise(answer).strip(" .!?;,")
+        rest = phrases.clean_phrase(self.lexicon.without_cues(typed)) if said.facets else typed
+        usable = (
+            len(typed.split()) <= _SHORT_ANSWER_WORDS
+            and bool(phrases.clean_phrase(typed))
+            and bool(rest)
+            and not UNSURE.search(typed)
+            and not is_vague(phrases.clean_phrase(typed), self.lexicon)
+            and self.lexicon.vocabulary.reads_as_english(typed)
+        )
         if not reading.domain:
             if said.domain:
                 return replace(
@@ -126,12 +151,13 @@ class OfflineCoach:
                     domain=said.domain,
                     known_domain=said.known_domain,
                     base_domain=said.base_domain,
-                    topic=said.topic,
+                    kind=said.kind,
                 )
-            return replace(
-                merged, domain=self.lexicon.display(self.lexicon.phrases.clean_phrase(typed)) if short else ""
-            )
-        if short and not said.facets and not said.question and not merged.focus:
+            if not usable:
+                return merged
+            shown = self.lexicon.display(as_typed(answer, phrases.clean_phrase(typed)), answer)
+            return replace(merged, domain=shown, kind="topic")
+        if usable and not said.facets and not said.question and not merged.focus:
             # "the editorial calendar": a topic inside the known domain, to be walked through
             return replace(merged, focus=as_typed(answer, typed))
         return merged
@@ -205,6 +231,11 @@ def default_coach(prompts_dir: Path = PROMPTS_DIR) -> OfflineCoach:
 def read_wish(wish: str, answers: Sequence[str] = (), *, coach: OfflineCoach | None = None) -> WishReading:
     """What the offline coach understood of a wish and the answers given so far."""
     return (coach or default_coach()).read_wish(wish, answers)
+
+
+def introduce(wish: str, answers: Sequence[str] = (), *, coach: OfflineCoach | None = None) -> str:
+    """The person asking, in one line from their wish; "" when it says nothing usable."""
+    return (coach or default_coach()).introduce(wish, answers)
 
 
 def next_step(

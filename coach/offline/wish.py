@@ -5,20 +5,30 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from coach.clauses import is_direct_question
 from coach.offline.bank import Goal
 from coach.offline.lexicon import Lexicon
-from coach.offline.phrases import CLAUSE_END, as_typed, sentences, tidy_question, with_article
+from coach.offline.phrases import as_typed, sentences, tidy_question, with_article
 from coach.offline.rules import (
     BARE_ROLE,
     GOAL_RULES,
+    I_AM_IN,
+    LEADING_ROLE,
     NOT_KNOWING_HOW,
-    QUESTION_OBJECT,
     QUESTION_START,
-    QUESTION_TAIL,
+    QUESTION_SUBJECT,
     ROLE_RULES,
     SELF_HELP,
     SELF_QUESTION,
     WH_WORDS,
+)
+from coach.offline.subject import SubjectKind, is_role_noun
+from coach.offline.subject_finder import (
+    Subject,
+    bare_subject,
+    tail_subject,
+    target_subject,
+    thing_phrase,
 )
 
 _MAX_QUESTION_CHARS = 300
@@ -32,7 +42,7 @@ class TextReading:
     domain: str = ""
     known_domain: bool = False
     base_domain: str = ""  # the known domain a more specific phrase extends ("hospital administration")
-    topic: bool = False  # the unknown domain was taken from a question ("royalties"), not named as a subject
+    kind: SubjectKind | None = None  # for a subject the lexicon does not know: what it is
     goal: Goal | None = None
     role: str = ""
     background: str = ""  # where the person comes from, for "which skills from {background} carry over"
@@ -53,15 +63,6 @@ class _Goal:
     target: str = ""
     origin: str = ""
     names_role: bool = False
-
-
-@dataclass(frozen=True)
-class _Subject:
-    domain: str = ""
-    known: bool = False
-    focus: str = ""
-    base: str = ""
-    topic: bool = False
 
 
 def _mask(text: str, spans: list[tuple[int, int]]) -> str:
@@ -89,6 +90,17 @@ def _find_role(text: str, original: str, lexicon: Lexicon) -> tuple[_Role, list[
             if lexicon.is_role(words):
                 span = (match.start(), match.start("r") + len(words))
                 return _Role(words, f"my work as {with_article(words)}"), [span]
+    placed = I_AM_IN.search(text)  # "I'm in HR and want to move into L&D"
+    if placed:
+        for words in (placed.group("r"), placed.group("r").split()[0]):
+            if lexicon.names_domain(words):
+                place = as_typed(original, words)
+                return _Role(place, f"my work in {place}"), [(placed.start(), placed.start("r") + len(words))]
+    leading = LEADING_ROLE.match(text)  # "teacher moving into L&D", "junior accountant, want to learn ..."
+    group = "r" if leading and leading.group("r") else "r2"
+    if leading and is_role_noun(leading.group(group).split()[-1], lexicon.role_nouns):
+        role = as_typed(original, leading.group(group))
+        return _Role(role, f"my work as {with_article(role)}"), [leading.span(group)]
     return _Role(), []
 
 
@@ -119,47 +131,19 @@ def _user_question(original: str, lexicon: Lexicon) -> str:
         ):
             continue
         question = tidy_question(sentence)
-        if 10 <= len(question) <= _MAX_QUESTION_CHARS:
+        if 10 <= len(question) <= _MAX_QUESTION_CHARS and is_direct_question(question):
             return question
     return ""
 
 
-def _tail_subject(question: str, lexicon: Lexicon) -> str:
-    """For a question naming no known subject: the noun phrase after its last preposition, if it is one."""
-    phrases = lexicon.phrases
-    norm = phrases.normalise(question).strip(" ?")
-    thing = QUESTION_OBJECT.match(norm)
-    tails = QUESTION_TAIL.findall(norm)
-    phrase = phrases.clean_phrase(thing.group("x") if thing else tails[-1] if tails else "")
-    return phrase if phrases.names_a_subject(phrase) else ""
-
-
-def _subject(target: str, goal: Goal | None, names_role: bool, lexicon: Lexicon) -> _Subject:
-    """The subject a goal's target names: a known domain, an embedded question, or the user's own phrase."""
-    cut = CLAUSE_END.search(target)
-    clause = target[: cut.start() if cut else len(target)].strip()
-    hit = lexicon.first_domain(target)
-    if target.split()[0] in WH_WORDS:  # "understand how the business makes money"
-        if hit:
-            return _Subject(hit.name, True, clause)
-        return _Subject(lexicon.phrases.noun_phrase(clause.split()[1:]), False, clause, topic=True)
-    phrase = lexicon.phrases.clean_phrase(target)
-    if hit and hit.start <= len(clause):
-        words = lexicon.phrases.content_words
-        extra = set(words(phrase)) - set(words(target[hit.start : hit.end]))
-        if extra and goal == "understand":  # "the public sector procurement process": ask about it as said
-            return _Subject(hit.name, True, re.sub(r"^(?:more\s+)?(?:about\s+)?", "", clause))
-        if extra and len(extra) <= 2 and len(phrase.split()) <= 4:  # "move into hospital administration"
-            return _Subject(phrase, False, base=hit.name)
-        return _Subject(hit.name, True)
-    if not phrase:
-        return _Subject()
-    if names_role:
-        role_domain = lexicon.role_domain(phrase)
-        if role_domain:
-            return _Subject(role_domain, True)
-        return _Subject(phrase if phrase.startswith("the ") else f"the {phrase} role")
-    return _Subject(phrase)
+def _embedded_question(original: str, lexicon: Lexicon) -> str:
+    """A wish that is a question's clause, not a question ("how our pricing works", "how to negotiate")."""
+    first = next(iter(sentences(original)), "")
+    norm = lexicon.phrases.normalise(first).strip(" ?.!")
+    words = norm.split()
+    if len(words) >= 2 and words[0] in WH_WORDS and not is_direct_question(tidy_question(first)):
+        return norm
+    return ""
 
 
 def read_text(text: str, lexicon: Lexicon) -> TextReading:
@@ -169,37 +153,58 @@ def read_text(text: str, lexicon: Lexicon) -> TextReading:
     role, role_spans = _find_role(norm, text, lexicon)
     rest = _mask(norm, role_spans)
     found = _find_goal(rest, [(hit.start, hit.end) for hit in lexicon.domain_hits(rest)])
+    question = _user_question(text, lexicon)
+    embedded = "" if found.goal or question else _embedded_question(text, lexicon)
+    if embedded:  # "how our pricing works": a wish to understand it
+        found = _Goal("understand", embedded)
     goal = found.goal
     if found.origin:  # "move from support into product management": support is where they come from
         origin = as_typed(text, phrases.clean_phrase(found.origin) or found.origin)
-        role = _Role(role.role or origin, origin)
+        place = (
+            f"my work as {with_article(origin)}"
+            if origin.split()[-1].lower() in lexicon.role_nouns
+            else origin
+        )
+        role = _Role(role.role or origin, place)
         at = rest.find(found.origin)
         rest = _mask(rest, [(at, at + len(found.origin))]) if at >= 0 else rest
-    subject = _subject(found.target, goal, found.names_role, lexicon) if found.target else _Subject()
-    domain, known, topic = subject.domain, subject.known, subject.topic
+    subject = target_subject(found.target, goal, found.names_role, lexicon) if found.target else Subject()
+    if not subject.domain and not goal and not question and not role.role:
+        subject = bare_subject(rest.strip(" .!?"), text, lexicon)
+    domain, known = subject.domain, subject.known
     role_domain = lexicon.role_domain(role.role) if role.role else None
     if not domain and role_domain:  # "I'm a new manager, help": their own field, to get better at
         domain, known, goal = role_domain, True, goal or "get better at"
+    kind = subject.kind
     if not domain:
         hit = lexicon.first_domain(rest)
-        domain, known = (hit.name, True) if hit else ("", False)
-    question = _user_question(text, lexicon)
+        if hit and lexicon.is_thing(hit, rest):
+            domain, kind, subject = thing_phrase(rest, hit, lexicon), "topic", Subject(base=hit.name)
+        else:
+            domain, known = (hit.name, True) if hit else ("", False)
     if question and not domain:
-        domain, topic = _tail_subject(question, lexicon), True
+        asked = QUESTION_SUBJECT.match(phrases.normalise(question))  # "how does the billing system work"
+        domain, kind = (asked.group("x") if asked else tail_subject(question, lexicon)), "topic"
+    if not known and domain:
+        shown = lexicon.display(as_typed(text, domain), text)
+        domain = f"the {shown} role" if kind == "role" else shown
+    # The subject's own name is no facet cue ("the finance team" is not a question about money), but the
+    # rest of an alias is ("giving feedback" is about feedback).
+    name_words = set(phrases.content_words(domain)) if known else set()
+    named = [
+        (h.start, h.end) for h in lexicon.domain_hits(rest) if set(rest[h.start : h.end].split()) & name_words
+    ]
+    if kind == "role":  # "tech lead" is not a cue for leading people
+        named.append((0, len(rest)))
     return TextReading(
-        domain=domain if known else lexicon.display(domain),
+        domain=domain,
         known_domain=known,
         base_domain=subject.base,
-        topic=topic and bool(domain) and not known,
+        kind=kind if domain and not known else None,
         goal=goal,
         role=role.role,
         background=role.background,
-        # The subject's own name is no facet cue: "the finance team" is not a question about money.
-        facets=tuple(
-            lexicon.facets_in(
-                _mask(rest, [(h.start, h.end) for h in lexicon.domain_hits(rest) if h.name == domain])
-            )
-        ),
+        facets=tuple(lexicon.facets_in(_mask(rest, named))),
         question=question,
         focus=as_typed(text, subject.focus) if 0 < len(subject.focus) <= _MAX_FOCUS_CHARS else "",
     )

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from coach.clauses import topic_of
 from coach.models import LearningQuestion
-from coach.offline.bank import Domain, DomainKind, Goal, QuestionBank, Template
+from coach.offline.bank import Domain, DomainKind, Goal, QuestionBank, Template, placeholders
 from coach.offline.lexicon import Lexicon
 from coach.offline.phrases import Phrasebook
+from coach.offline.seams import SeamChecker, same_question
+from coach.offline.subject import slot_values
 from coach.offline.wish import TextReading
 
 QUESTION_COUNT = 4
@@ -27,6 +31,11 @@ class QuestionWriter:
 
     bank: QuestionBank
     lexicon: Lexicon
+    seams: SeamChecker
+
+    @classmethod
+    def build(cls, bank: QuestionBank, lexicon: Lexicon) -> QuestionWriter:
+        return cls(bank, lexicon, SeamChecker(bank.words.role_nouns, bank.acronyms, bank.words.vague))
 
     @property
     def phrases(self) -> Phrasebook:
@@ -42,11 +51,7 @@ class QuestionWriter:
             plan = self.bank.bank.goals[goal] if goal else None
             return self.bank.domain((plan and plan.fallback_domain) or self.bank.bank.fallback_domain)
         base = self.bank.domains.get(reading.base_domain)
-        kind: DomainKind = base.kind if base else "field"
-        if reading.topic:
-            kind = "topic"
-        elif reading.goal == "get better at" and not reading.domain.startswith("the "):  # "the florist role"
-            kind = "skill"
+        kind: DomainKind = reading.kind or (base.kind if base else "topic")
         # "hospital administration" is worded as said and searched with healthcare's words too.
         keywords = [*self.phrases.content_words(reading.domain), *(base.keywords if base else [])]
         return Domain(name=reading.domain, kind=kind, keywords=keywords or [reading.domain])
@@ -72,23 +77,31 @@ class QuestionWriter:
         chosen = self.facets(reading, domain)
         facets = self._plan(reading, domain, chosen, random.Random(seed))
         first_facet = chosen[0] if chosen else facets[0]
-        questions: list[LearningQuestion] = []
-        if reading.question:
-            questions.append(self._own_question(reading.question, domain, first_facet))
-        if reading.focus:
-            focus = self.bank.bank.focus_question.format(focus=reading.focus)
-            self._add(questions, self._own_question(focus, domain, first_facet))
         # "Which skills from retail carry over to retail" helps nobody: only a different background counts.
         background = reading.background
         if any(word in background.lower() for word in self.phrases.content_words(domain.name)):
             background = ""
-        values = _placeholders(domain, background)
+        values = slot_values(
+            domain.name, domain.kind, in_domain=domain.in_domain, unit=domain.unit, background=background
+        )
+        questions: list[LearningQuestion] = []
+        if reading.question:
+            topic = topic_of(reading.question) or values["domain"]
+            questions.append(self._own_question(reading.question, domain, first_facet, topic))
+        said = set(self.phrases.content_words(reading.question))
+        if reading.focus and not set(self.phrases.content_words(reading.focus)) <= said:
+            focus = _resolve_pronouns(reading.focus, values["domain"])
+            text = self.bank.bank.focus_question.format(focus=focus)
+            self._add(questions, self._own_question(text, domain, first_facet, focus), domain)
         queues = {f: self._queue(domain, f, goal, seed, bool(background)) for f in facets}
         slots = _slots(chosen, facets, QUESTION_COUNT - len(questions))
         # The planned slots first, then facets not used yet, then second questions from used ones.
         for facet in [*slots, *(f for f in facets if f not in slots), *facets]:
             while len(questions) < QUESTION_COUNT and queues[facet]:
-                if self._add(questions, self._render(queues[facet].pop(0), facet, domain, goal, values)):
+                template = queues[facet].pop(0)
+                if "background" in placeholders(template.text) and not background:
+                    continue  # "which skills from my current role ..." says nothing about the person
+                if self._add(questions, self._render(template, facet, domain, goal, values), domain):
                     break
         return questions
 
@@ -115,13 +128,13 @@ class QuestionWriter:
             shuffled.sort(key=lambda t: "{background}" not in t.text)
         return [*own, *shuffled]
 
-    def _add(self, questions: list[LearningQuestion], question: LearningQuestion) -> bool:
-        """Append unless it asks what an earlier question already asks."""
-        mine = set(self.phrases.content_words(question.text))
-        for other in questions:
-            theirs = set(self.phrases.content_words(other.text))
-            if mine and theirs and len(mine & theirs) / len(mine | theirs) >= _SAME_QUESTION:
-                return False
+    def _add(self, questions: list[LearningQuestion], question: LearningQuestion, domain: Domain) -> bool:
+        """Append unless it reads badly (a seam) or asks what an earlier question already asks."""
+        thing = domain.kind == "topic"
+        if self.seams.question(question.text, subject=domain.name, thing=thing):
+            return False
+        if any(same_question(q.text, question.text, domain.name) for q in questions):
+            return False
         questions.append(question)
         return True
 
@@ -134,10 +147,10 @@ class QuestionWriter:
             why=template.why_by_goal.get(goal, template.why).format(**values),
             facet=facet,
             search_query=_query([*template.keywords, *domain.keywords]),
+            topic=values["domain"][:120],
         )
 
-    def _own_question(self, text: str, domain: Domain, facet: str) -> LearningQuestion:
-        text = _with_subject(text, domain, self.phrases)
+    def _own_question(self, text: str, domain: Domain, facet: str, topic: str) -> LearningQuestion:
         own, generic = self.bank.templates(domain, facet)
         facet_words = [*own, *generic][0].keywords if own or generic else []
         return LearningQuestion(
@@ -145,17 +158,8 @@ class QuestionWriter:
             why=self.bank.bank.user_question_why,
             facet=facet,
             search_query=_query([*self.phrases.content_words(text), *facet_words, *domain.keywords]),
+            topic=topic[:120],
         )
-
-
-def _placeholders(domain: Domain, background: str) -> dict[str, str]:
-    name = domain.name
-    return {
-        "domain": name,
-        "in_domain": domain.in_domain or f"in {name}",
-        "unit": domain.unit or (name if name.startswith("the ") else f"the {name} team"),
-        "background": background or "my current role",
-    }
 
 
 def _slots(chosen: list[str], facets: list[str], count: int) -> list[str]:
@@ -168,16 +172,9 @@ def _slots(chosen: list[str], facets: list[str], count: int) -> list[str]:
     return [*focused, *[f for f in facets if f not in chosen]][:count]
 
 
-def _with_subject(text: str, domain: Domain, phrases: Phrasebook) -> str:
-    """Make sure a question names the subject, so it stands alone next to a person: "In publishing, how ...?"."""
-    words = phrases.content_words(domain.name) or [domain.name.lower()]
-    if any(word in text.lower() for word in words):
-        return text
-    first, _, rest = text.partition(" ")
-    keep_case = first.rstrip(",") in {"I", "I'm", "I'd", "I've", "I'll"} or first.isupper()
-    opening = first if keep_case else first.lower()
-    in_domain = domain.in_domain or f"in {domain.name}"
-    return f"{in_domain[:1].upper()}{in_domain[1:]}, {opening} {rest}".strip()
+def _resolve_pronouns(focus: str, subject: str) -> str:
+    """ "how it works" answered about quantum computing -> "how quantum computing works"."""
+    return re.sub(r"\b(?:it|this|that)\b", subject, focus, count=1, flags=re.IGNORECASE)
 
 
 def _query(parts: Sequence[str]) -> str:

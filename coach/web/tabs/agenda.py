@@ -123,8 +123,16 @@ class AgendaHandlers:
             raise user_error("Tick at least one question to talk about.")
         with user_errors():
             start = parse_start(day, at)
+            _, evidence = expert_questions(session, expert.id)
             agenda = self.ctx.service.agenda(
-                expert.id, questions, minutes=int(minutes), start=start, tz=(tz or DEFAULT_TZ).strip()
+                expert.id,
+                questions,
+                minutes=int(minutes),
+                start=start,
+                tz=(tz or DEFAULT_TZ).strip(),
+                wish=session.wish,
+                answers=session.answers,
+                evidence=evidence,
             )
         markdown_file, ics_file = write_agenda_files(agenda, download_dir(request.session_hash))
         session.mark_drafted("agenda", expert.id)

@@ -132,6 +132,7 @@ class IntroHandlers:
                 requester_context=(context or "").strip()[:400],
                 evidence=evidence,
                 minutes=int(minutes or 20),
+                topic=next((q.topic for q in session.questions if q.text == questions[0]), ""),
             )
         session.mark_drafted("intro", expert.id)
         subject = gr.update(value=result.message.subject, visible=result.message.channel is Channel.email)
