@@ -44,6 +44,35 @@ def reclaim_folders(chroma_dir: Path) -> list[Path]:
     return gone
 
 
+def room(chroma_dir: Path) -> int:
+    """Bytes the store can still grow by: free disk plus SQLite's free pages, within any `ulimit -f`."""
+    free = shutil.disk_usage(chroma_dir).free
+    database = chroma_dir / "chroma.sqlite3"
+    reusable = 0
+    if database.exists():
+        try:
+            with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)) as db:
+                pages = db.execute("PRAGMA freelist_count").fetchone()[0]
+                reusable = int(pages) * int(db.execute("PRAGMA page_size").fetchone()[0])
+        except sqlite3.Error:
+            reusable = 0
+    try:
+        import resource  # POSIX only
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
+    except ImportError:
+        return free + reusable
+    if soft == resource.RLIM_INFINITY:
+        return free + reusable
+    largest = max((f.stat().st_size for f in chroma_dir.rglob("*") if f.is_file()), default=0)
+    return min(free, soft - largest) + reusable
+
+
+def store_bytes(chroma_dir: Path) -> int:
+    """Bytes the store takes on disk now."""
+    return sum(f.stat().st_size for f in chroma_dir.rglob("*") if f.is_file())
+
+
 def vector_folders(chroma_dir: Path, collection: str) -> list[Path]:
     """The folders of one collection's vector segments."""
     rows = _segments(

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import errno
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import httpx
 from chromadb.errors import ChromaError, NotFoundError
 
 from coach.errors import CoachError, IndexStateError, IndexUnavailableError
 
-NEARLY_FULL_BYTES = 1_000_000
 _DISK_FULL = ("disk is full", "no space left", "database or disk is full", "file too large")
 
 
@@ -22,20 +19,20 @@ class GenerationGone(IndexStateError):
 
 
 @contextmanager
-def chroma_failures(where: str, disk: Path | None = None) -> Iterator[None]:
+def chroma_failures(where: str) -> Iterator[None]:
     """Turn what Chroma or its transport raises into a CoachError that says what to do."""
     try:
         yield
     except CoachError:
         raise
     except Exception as exc:
-        error = as_coach_error(exc, where, disk)
+        error = as_coach_error(exc, where)
         if error is None:
             raise
         raise error from exc
 
 
-def as_coach_error(exc: BaseException, where: str, disk: Path | None = None) -> CoachError | None:
+def as_coach_error(exc: BaseException, where: str) -> CoachError | None:
     """The CoachError for a failure of the index's storage, or None when it is not one (a bug: re-raise)."""
     if isinstance(exc, CoachError):
         return exc
@@ -46,35 +43,24 @@ def as_coach_error(exc: BaseException, where: str, disk: Path | None = None) -> 
             f"The Chroma server at {where} is not answering ({exc}). Start it again (chroma run --path "
             "DIR --port N); searches and imports work again as soon as it answers, without a restart."
         )
-    if is_disk_full(exc) or (disk is not None and _nearly_full(disk)):
-        return IndexUnavailableError(
-            f"The disk holding the index ({where}) is full (or a file reached the file-size limit, "
-            "ulimit -f): free some space, then import again. "
-            "Nothing stored before was lost and searches keep working."
-        )
+    if is_disk_full(exc):
+        return disk_full(where)
     if isinstance(exc, OSError | ChromaError):
         return IndexStateError(f"The index at {where} failed: {exc}")
     return None
 
 
+def disk_full(where: str, detail: str = "") -> IndexUnavailableError:
+    """The error for an import that does not fit on the index's disk."""
+    return IndexUnavailableError(
+        f"The disk holding the index ({where}) is full{detail} (or a file would pass the file-size limit, "
+        "ulimit -f): free some space, then import again. Nothing stored before was lost and searches keep working."
+    )
+
+
 def is_disk_full(exc: BaseException) -> bool:
-    """True for a write that failed for lack of space (or a file-size limit), however Chroma words it."""
+    """True for a write that failed for lack of space (or a file-size limit), when the error says so."""
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
         return True
     text = str(exc).casefold()
     return any(marker in text for marker in _DISK_FULL)
-
-
-def _nearly_full(path: Path) -> bool:
-    """Chroma words some out-of-space failures as compaction errors: look at the disk (and ulimit -f)."""
-    try:
-        if shutil.disk_usage(path).free < NEARLY_FULL_BYTES:
-            return True
-        import resource  # POSIX only; elsewhere there is no file-size limit to check
-
-        soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
-        if soft == resource.RLIM_INFINITY:
-            return False
-        return any(f.is_file() and f.stat().st_size > soft - NEARLY_FULL_BYTES for f in path.rglob("*"))
-    except (OSError, ImportError):
-        return False

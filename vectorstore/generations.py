@@ -184,29 +184,36 @@ class Generations:
                 )
                 break
             except ChromaError:
-                if self._mutex_is_stale():
+                held_since = self._mutex_since()
+                if held_since is None:
+                    raise  # not taken by anyone: creating it failed for another reason (a full disk ...)
+                if not self._shared or self._clock() - held_since > MUTEX_STALE_S:
+                    # embedded, this process's writes are serialised, so a held mutex was left by a crash
                     log.warning("breaking a publish lock left by a stopped process")
                     self._delete(MUTEX)
-                    continue
-                if time.monotonic() > deadline:
+                elif time.monotonic() > deadline:
                     raise IndexStateError(
                         "Another process is switching the index and did not finish within "
                         f"{MUTEX_WAIT_S:.0f} s; run the import again."
                     ) from None
-                time.sleep(0.05)
+                else:
+                    time.sleep(0.05)
+                if time.monotonic() > deadline:
+                    raise IndexStateError(
+                        "Could not take the index's publish lock; run the import again."
+                    ) from None
         try:
             yield
         finally:
             self._delete(MUTEX)
 
-    def _mutex_is_stale(self) -> bool:
-        if not self._shared:
-            return True  # embedded: one process, whose writes are serialised, so it was left by a crash
+    def _mutex_since(self) -> float | None:
+        """When the publish mutex was taken, or None when nobody holds it."""
         try:
             meta = self._client.get_collection(MUTEX, embedding_function=None).metadata or {}
         except NotFoundError:
-            return False
-        return self._clock() - float(meta.get("at") or 0.0) > MUTEX_STALE_S
+            return None
+        return float(meta.get("at") or 0.0)
 
     # --- readers
 

@@ -16,9 +16,9 @@ from filelock import FileLock
 
 from coach.errors import IndexStateError, ProfileError
 from vectorstore.client import open_client
-from vectorstore.disk import make_private
+from vectorstore.disk import make_private, room, store_bytes
 from vectorstore.embeddings import CoachEmbedding
-from vectorstore.failures import GenerationGone, as_coach_error, chroma_failures
+from vectorstore.failures import GenerationGone, as_coach_error, chroma_failures, disk_full
 from vectorstore.filters import FilterIndex
 from vectorstore.fit import FitSignals, fit_signals
 from vectorstore.generations import GRACE_S, Generations
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 DENSE_CANDIDATES = 100
 REFRESH_S = 2.0  # with a shared server: how stale a process's view of the index may be, at most
 PUBLISH_ATTEMPTS = 3
+DEFAULT_BYTES_PER_PROFILE = 8_000  # before a store has its own figure (measured: 4-7 KB)
 Progress = Callable[[int, int], None]
 Exclusive = Callable[[], AbstractContextManager[object]]
 __all__ = ["ExpertIndex", "Progress", "UpsertReport", "open_client"]
@@ -263,6 +264,9 @@ class ExpertIndex:
         base: str | None,
     ) -> bool:
         """Build the next generation from `source` plus `write`, then publish it; False if another won."""
+        need = self._bytes_needed(source, len(keep) + len(write))
+        if self._chroma_dir is not None and room(self._chroma_dir) < need:  # refuse before filling the disk
+            raise disk_full(self._where, f": this import needs about {need / 1e6:.0f} MB")
         target = self._gens.begin(self.embedding_key, source.generation + 1, self._embedding)
 
         def tick(done: int, total: int) -> None:
@@ -277,10 +281,16 @@ class ExpertIndex:
             state = self._load(target, source.generation + 1, written)
             published = self._gens.publish(target, base, self.embedding_key)
         except Exception as exc:
-            error = as_coach_error(exc, self._where, self._chroma_dir)  # before abandoning frees the disk
-            self._abandon(target)
+            error = as_coach_error(exc, self._where)
             if error is None or type(error) is IndexStateError:
-                error = IndexStateError(f"Writing the index failed, nothing was changed: {exc}")
+                # Chroma words running out of space as e.g. "Error in compaction": look at the disk.
+                short = self._chroma_dir is not None and room(self._chroma_dir) < need
+                error = (
+                    disk_full(self._where)
+                    if short
+                    else IndexStateError(f"Writing the index failed, nothing was changed: {exc}")
+                )
+            self._abandon(target)
             raise error from exc
         if not published:
             self._abandon(target)
@@ -289,6 +299,15 @@ class ExpertIndex:
         self.initialised = True
         self._tidy()
         return True
+
+    def _bytes_needed(self, source: _State, rows: int) -> int:
+        """What a new generation of `rows` profiles will take on disk: this store's bytes per profile so far."""
+        if self._chroma_dir is None:
+            return 0
+        per_profile = DEFAULT_BYTES_PER_PROFILE
+        if len(source.profiles) >= 100:
+            per_profile = max(store_bytes(self._chroma_dir) // len(source.profiles), 1_000)
+        return rows * per_profile + 5_000_000
 
     def _abandon(self, target: ChromaCollection) -> None:
         try:

@@ -21,13 +21,22 @@ from tests.conftest import REPO
 pytestmark = pytest.mark.server
 
 
-def step(name: str, data_dir: Path, *, limit_bytes: int | None = None) -> dict[str, object]:
+def step(
+    name: str, data_dir: Path, *, limit_bytes: int | None = None, filler: Path | None = None
+) -> dict[str, object]:
     def limit() -> None:
         if limit_bytes is not None:
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
 
     proc = subprocess.run(
-        [sys.executable, "-m", "tests.faults.index_disk_worker", name, str(data_dir)],
+        [
+            sys.executable,
+            "-m",
+            "tests.faults.index_disk_worker",
+            name,
+            str(data_dir),
+            *([str(filler)] if filler else []),
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -59,17 +68,26 @@ def small_disk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple
             subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
+def assert_refused_and_intact(result: dict[str, object], seeded: dict[str, object]) -> None:
+    error = result["error"]
+    assert isinstance(error, dict), "an import that cannot fit must fail"
+    assert error["type"] == "IndexUnavailableError", error
+    assert "full" in error["message"] and "Nothing stored before was lost" in error["message"]
+    assert result["count"] == seeded["count"], "the profiles stored before are all there"
+    assert result["found"] == seeded["found"], "and searches in the same process still answer"
+
+
 def test_a_full_disk_fails_the_import_clearly_and_loses_nothing(small_disk: tuple[Path, int | None]) -> None:
     data_dir, limit = small_disk
     seeded = step("seed", data_dir)
     assert seeded["count"] == 300 and seeded["found"]
-    overfilled = step("overfill", data_dir, limit_bytes=limit)
-    error = overfilled["error"]
-    assert isinstance(error, dict), "an import that cannot fit must fail"
-    assert error["type"] == "IndexUnavailableError"
-    assert "full" in error["message"] and "Nothing stored before was lost" in error["message"]
-    assert overfilled["count"] == 300, "the profiles stored before are all there"
-    assert overfilled["found"] == seeded["found"], "and searches in the same process still answer"
+    too_big = step("overfill", data_dir, limit_bytes=limit)
+    assert_refused_and_intact(too_big, seeded)
+    assert "this import needs about" in str(too_big["error"]), "refused before writing anything"
+    if limit is None:  # a real filesystem: the disk fills up for real while an import is writing
+        filler = data_dir.parent / "filler.bin"
+        assert_refused_and_intact(step("fill", data_dir, filler=filler), seeded)
+        filler.unlink()  # the operator frees space
     checked = step("check", data_dir)
     assert checked["found"] == seeded["found"]
-    assert checked["count"] == 310, "after a restart the space of the failed import is reclaimed"
+    assert checked["count"] == 310, "after space is freed, imports work again"
