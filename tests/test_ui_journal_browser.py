@@ -91,6 +91,7 @@ def test_log_a_chat_in_a_fresh_session_with_someone_never_matched(app: JournalAp
     timeline = page.locator("#qc-j-timeline")
     timeline.get_by_text("How the warehouse schedules its loads").wait_for()
     assert f"Coffee chat with {someone.name}" in timeline.inner_text()
+    assert "on 2026-11-20" in timeline.inner_text(), "a chat logged days later says when it happened"
     shot(page, "12-journal-anyone")
     chat = app.journal.list_chats("local")[-1]
     assert (chat.expert_id, chat.date.isoformat()) == (someone.id, "2026-11-20")

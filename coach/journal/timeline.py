@@ -25,7 +25,9 @@ def timeline(snapshot: JournalSnapshot, tz: tzinfo = UTC) -> list[TimelineEvent]
         if c.logged_at != c.created_at:
             rows.append((TimelineKind.chat_planned, c.created_at, c.id, title, f"for {c.date}", c.id))
         outcome = TimelineKind.chat_done if c.status is ChatStatus.done else TimelineKind.chat_cancelled
-        rows.append((outcome, c.logged_at, c.id, title, c.notes, c.id))
+        logged_day = c.logged_at.astimezone(tz).date() if c.logged_at is not None else c.date
+        when = f"on {c.date}" if c.date != logged_day else ""  # logged days later: say when it happened
+        rows.append((outcome, c.logged_at, c.id, title, "; ".join(p for p in (when, c.notes) if p), c.id))
     rows += [
         (TimelineKind.takeaway, t.created_at, t.id, t.text, names[t.chat_id], t.chat_id)
         for t in snapshot.takeaways
