@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from coach.errors import ConfigError
 from coach.models import Mode
@@ -78,6 +80,20 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1")
     port: int = Field(default=7860, ge=1, le=65535)
     auth: SecretStr | None = Field(default=None, description="user:password; required off loopback.")
+    journal_url: str | None = Field(
+        default=None, description="postgresql://user@host/db for a journal shared by several instances."
+    )
+    users_file: Path | None = Field(
+        default=None,
+        description="Accounts with argon2 password hashes (`coach users add`); default DATA_DIR/users.json.",
+    )
+    admins: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(), description="Comma-separated user names that may see the Insights tab."
+    )
+    identity_header: str | None = Field(
+        default=None, description="Trust this header (e.g. X-Forwarded-User) set by an SSO reverse proxy."
+    )
+    insights_min_group: int = Field(default=5, ge=2, description="Fewest people behind any number shown.")
     max_file_mb: float = Field(default=20.0, gt=0, description="Largest profile file accepted.")
     max_rows: int = Field(default=50_000, gt=0, description="Most rows in one profile file.")
     link_allowlist: tuple[str, ...] = Field(default=(), description="Hosts links may point to.")
@@ -88,6 +104,21 @@ class Settings(BaseSettings):
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("COACH_CHROMA_URL must look like http://localhost:8000")
         return value or None
+
+    @field_validator("journal_url")
+    @classmethod
+    def _journal_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("postgresql://", "postgresql+psycopg://", "sqlite:///")):
+            raise ValueError("COACH_JOURNAL_URL must look like postgresql://user@host:5432/coach")
+        return value or None
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _names(cls, value: object) -> object:
+        if isinstance(value, str):
+            names = json.loads(value) if value.lstrip().startswith("[") else value.split(",")
+            return tuple(str(name).strip() for name in names if str(name).strip())
+        return value
 
     @property
     def mode(self) -> Mode:
@@ -106,6 +137,15 @@ class Settings(BaseSettings):
     def journal_path(self) -> Path:
         return self.data_dir / "journal.sqlite3"
 
+    @property
+    def journal_location(self) -> str:
+        """COACH_JOURNAL_URL when set (a shared database), else the SQLite file in the data directory."""
+        return self.journal_url or str(self.journal_path)
+
+    @property
+    def users_path(self) -> Path:
+        return self.users_file or self.data_dir / "users.json"
+
     def auth_pair(self) -> tuple[str, str] | None:
         if self.auth is None:
             return None
@@ -114,11 +154,18 @@ class Settings(BaseSettings):
             raise ConfigError("COACH_AUTH must be user:password, e.g. COACH_AUTH=alex:s3cret")
         return user, password
 
-    def check_exposure(self) -> None:
-        """Refuse to serve off loopback without a login."""
-        if self.host not in LOOPBACK_HOSTS and self.auth is None:
+    def check_exposure(self, has_accounts: bool = False) -> None:
+        """Refuse to serve off loopback without a login (accounts in the users file, COACH_AUTH, or an SSO
+        proxy's identity header)."""
+        if (
+            self.host not in LOOPBACK_HOSTS
+            and self.auth is None
+            and not has_accounts
+            and not self.identity_header
+        ):
             raise ConfigError(
-                f"COACH_HOST={self.host} exposes the app beyond this machine: set COACH_AUTH=user:password"
+                f"COACH_HOST={self.host} exposes the app beyond this machine: add accounts with "
+                "`coach users add NAME`, set COACH_AUTH=user:password, or COACH_IDENTITY_HEADER behind an SSO proxy"
             )
 
 

@@ -27,8 +27,9 @@ _SENIORITY = (
     "partner",
 )
 RecentAsks = Callable[[Sequence[str]], Mapping[str, int]]
-DEFAULT_CAPACITY = 4  # intro requests per expert per 30 days when the profile sets no max_chats_per_month
+DEFAULT_CAPACITY = 4  # requests per expert per 30 days when the profile sets no max_chats_per_month
 COMPARABLE = 0.6  # matches scoring at least this share of the best one count as comparably good
+BUSY = 0.75  # "many requests": at least this share of monthly capacity already asked (3 of the default 4)
 LOAD_WEIGHT = 1.0  # a fully booked expert's score counts half
 MAX_UNKNOWN_SUBJECT = 0.5  # a subject phrase with a larger share of words nobody here uses is unknown here
 MIN_SUBJECT_WORDS = (
@@ -74,46 +75,68 @@ def _explain(index: ExpertIndex, queries: Sequence[str], match: ExpertMatch) -> 
 
 @dataclass(frozen=True)
 class Load:
-    """Recent intro requests per expert (from the journal's intro log), to spread asks across people."""
+    """Requests marked as sent per expert in the last 30 days (from the shared journal), to spread asks."""
 
     recent: Mapping[str, int] = field(default_factory=dict)
     default_capacity: int = DEFAULT_CAPACITY
+    busy: float = BUSY
+
+    def capacity(self, profile: ExpertProfile) -> int:
+        stated = profile.max_chats_per_month
+        return self.default_capacity if stated is None else stated
 
     def pressure(self, profile: ExpertProfile) -> float:
         """Recent asks as a share of monthly capacity: 0 when nobody asked, 1 when it is used up, then more."""
-        asked = self.recent.get(profile.id, 0)
-        capacity = (
-            profile.max_chats_per_month if profile.max_chats_per_month is not None else self.default_capacity
-        )
-        return asked / max(capacity, 0.5)
+        return self.recent.get(profile.id, 0) / max(self.capacity(profile), 0.5)
+
+    def is_busy(self, profile: ExpertProfile) -> bool:
+        """Already asked "many" times: a share of their own capacity, never a bare count."""
+        return self.recent.get(profile.id, 0) > 0 and self.pressure(profile) >= self.busy
 
 
 def balance(matches: Sequence[ExpertMatch], load: Load) -> list[ExpertMatch]:
-    """Among comparably good matches, prefer people who were asked less; say so when the order changes."""
+    """Among comparably good matches, put busy people after the others; say so only where that moved someone.
+
+    Busy means asked at least `BUSY` of their monthly capacity. Only a busy expert's score is discounted,
+    and a note says "moved down" on a busy expert that lost places and "moved up" on someone who passed a
+    busy expert; reordering for any other reason (unavailability) carries no load note.
+    """
     if not matches:
         return []
     top = max(m.score for m in matches) or 1.0
 
     def adjusted(match: ExpertMatch) -> float:
-        comparable = match.score >= COMPARABLE * top
-        pressure = load.pressure(match.profile) if comparable else 0.0
-        return match.score / (1.0 + LOAD_WEIGHT * pressure)
+        if match.score < COMPARABLE * top or not load.is_busy(match.profile):
+            return match.score
+        return match.score / (1.0 + LOAD_WEIGHT * load.pressure(match.profile))
 
-    before = [m.profile.id for m in matches]
-    ordered = sorted(
-        matches, key=lambda m: (m.profile.availability is Availability.unavailable, -adjusted(m))
-    )
+    def unavailable(match: ExpertMatch) -> bool:
+        return match.profile.availability is Availability.unavailable
+
+    plain = sorted(matches, key=lambda m: (unavailable(m), -m.score))  # the order without load
+    ordered = sorted(matches, key=lambda m: (unavailable(m), -adjusted(m)))
+    before = {m.profile.id: i for i, m in enumerate(plain)}
+    busy = {m.profile.id for m in matches if load.is_busy(m.profile)}
     result = []
     for position, match in enumerate(ordered):
-        asked = load.recent.get(match.profile.id, 0)
-        moved = before.index(match.profile.id) - position
+        pid = match.profile.id
         note = None
-        if moved < 0 and asked:
-            note = f"moved down: asked {asked} times in the last 30 days; spreading requests"
-        elif moved > 0 and any(load.recent.get(pid, 0) for pid in before[: position + moved]):
+        if pid in busy and position > before[pid]:
+            asked, capacity = load.recent.get(pid, 0), load.capacity(match.profile)
+            note = (
+                f"moved down: {asked} requests sent in the last 30 days against {capacity} chats a month; "
+                "spreading requests"
+            )
+        elif pid not in busy and any(
+            before[other] < before[pid] for other in busy if _position(ordered, other) > position
+        ):
             note = "moved up: a comparable expert is already getting many requests"
         result.append(match.model_copy(update={"notes": [*match.notes, note]}) if note else match)
     return result
+
+
+def _position(ordered: Sequence[ExpertMatch], profile_id: str) -> int:
+    return next(i for i, m in enumerate(ordered) if m.profile.id == profile_id)
 
 
 def match_question(

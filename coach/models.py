@@ -13,6 +13,26 @@ from vectorstore.models import ExpertMatch, ExpertProfile, FieldEvidence
 
 MAX_WISH_CHARS = 2_000
 MAX_QUESTIONS = 8
+# One set of text limits for every layer: the Pydantic models below, the journal's schema (its CHECKs are
+# pinned per migration and a test holds them equal to these), the import format and the web forms.
+QUESTION_MIN_CHARS = 5
+QUESTION_MAX_CHARS = 400
+WHY_MAX_CHARS = 400
+MAX_JOURNAL_TEXT = 4_000
+MAX_NAME_CHARS = 200
+
+JournalText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_JOURNAL_TEXT)
+]
+JournalNote = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_JOURNAL_TEXT)]
+WishText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_WISH_CHARS)]
+QuestionText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=QUESTION_MIN_CHARS, max_length=QUESTION_MAX_CHARS),
+]
+WhyText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=WHY_MAX_CHARS)]
+ExpertId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_CHARS)]
+NameText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_CHARS)]
 
 
 class Mode(StrEnum):
@@ -58,8 +78,8 @@ class LearningQuestion(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    text: str = Field(min_length=5, max_length=400)
-    why: str = Field(default="", max_length=400)
+    text: QuestionText
+    why: WhyText = ""
     facet: str = ""
     search_query: str = ""
     topic: str = Field(
@@ -146,14 +166,6 @@ class IntroMessage(BaseModel):
 
 # --- The learning journal: wish -> question -> coffee chat -> takeaways, referrals, next questions.
 
-MAX_JOURNAL_TEXT = 4_000
-
-JournalText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_JOURNAL_TEXT)
-]
-JournalNote = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_JOURNAL_TEXT)]
-ExpertId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-
 
 class QuestionStatus(StrEnum):
     open = "open"
@@ -185,7 +197,7 @@ class Wish(BaseModel):
 
     id: int
     uid: str
-    text: JournalText
+    text: WishText
     created_at: datetime
 
 
@@ -196,8 +208,8 @@ class Question(BaseModel):
 
     id: int
     uid: str
-    text: JournalText
-    why: JournalNote = ""
+    text: QuestionText
+    why: WhyText = ""
     status: QuestionStatus = QuestionStatus.open
     source: QuestionSource = QuestionSource.user
     wish_id: int | None = None
@@ -214,7 +226,7 @@ class CoffeeChat(BaseModel):
     id: int
     uid: str
     expert_id: ExpertId
-    expert_name: JournalText
+    expert_name: NameText
     date: Date
     status: ChatStatus
     question_ids: list[int] = Field(default_factory=list)
@@ -240,8 +252,8 @@ class ReferralIn(BaseModel):
 
     model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
 
-    expert_id: str | None = Field(default=None, max_length=200)
-    name: str = Field(default="", max_length=200)
+    expert_id: str | None = Field(default=None, max_length=MAX_NAME_CHARS)
+    name: str = Field(default="", max_length=MAX_NAME_CHARS)
     note: JournalNote = ""
 
     @field_validator("expert_id", mode="before")

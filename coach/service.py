@@ -11,7 +11,8 @@ from typing import TypeVar
 from coach.agenda import agenda_with_renderings
 from coach.engine import Engine
 from coach.errors import CoachInputError, LLMUnavailable
-from coach.journal.store import Journal
+from coach.journal.insights import search_records
+from coach.journal.store import Journal, JournalError
 from coach.journal.whatnext import NextQuestionWriter, Suggestion, suggest_next
 from coach.llm.report import LLMReport, collecting
 from coach.llm.rerank import Reranker, match_reranked
@@ -26,6 +27,7 @@ from coach.models import (
     IntroRequest,
     LearningQuestion,
     Mode,
+    Question,
     QuestionMatches,
     ReferralIn,
     Tone,
@@ -34,7 +36,8 @@ from coach.offline.engine import OfflineEngine
 from coach.offline.grounding import why_them
 from coach.offline.intro import follow_up_message
 from coach.offline.steps import introduce
-from vectorstore.index import ExpertIndex
+from coach.users import UserDirectory
+from vectorstore.index import ExpertIndex, Progress, UpsertReport
 from vectorstore.models import ExpertProfile, FieldEvidence, SearchFilters
 
 log = logging.getLogger(__name__)
@@ -82,11 +85,16 @@ class CoachService:
     journal: Journal | None = None
     rerank: bool = True  # let an LLM that can re-rank order the people found (COACH_LLM_RERANK)
 
+    users: UserDirectory | None = None
+
     def recent_asks(self, expert_ids: Sequence[str]) -> dict[str, int]:
-        """Intro messages generated per expert in the last 30 days, across all users of this instance."""
+        """Requests marked as sent per expert in the last 30 days, across all users and app instances."""
         if self.journal is None:
             return {}
-        return self.journal.count_intros(expert_ids, since=datetime.now(UTC) - LOAD_WINDOW)
+        return self.journal.count_asks(expert_ids, since=datetime.now(UTC) - LOAD_WINDOW)
+
+    def department(self, user_id: str) -> str | None:
+        return self.users.department(user_id) if self.users is not None else None
 
     @property
     def mode(self) -> Mode:
@@ -102,19 +110,64 @@ class CoachService:
         return StepResult(mode=mode, fallback=fallback, questions=list(outcome)[:MAX_QUESTIONS], llm=report)
 
     def match(
-        self, questions: Sequence[LearningQuestion], *, k: int = 3, filters: SearchFilters | None = None
+        self,
+        questions: Sequence[LearningQuestion],
+        *,
+        k: int = 3,
+        filters: SearchFilters | None = None,
+        user_id: str | None = None,
     ) -> list[QuestionMatches]:
-        """The people to ask per question; with an LLM, one re-ranking call for all (offline on failure)."""
+        """The people to ask per question; with an LLM, one re-ranking call for all (offline on failure).
+
+        With `user_id`, how well each question was served (topic and how many people fit, never its text)
+        is recorded for the people team's insights.
+        """
         if len(questions) > MAX_QUESTIONS:
             raise CoachInputError(f"At most {MAX_QUESTIONS} questions at a time; drop a few and try again.")
         if self.rerank and questions and isinstance(self.llm, Reranker):
-            return match_reranked(
+            found = match_reranked(
                 self.index, questions, self.llm, k=k, filters=filters, recent_asks=self.recent_asks
             )
-        return [
-            match_question(self.index, q, k=k, filters=filters, recent_asks=self.recent_asks)
-            for q in questions
-        ]
+        else:
+            found = [
+                match_question(self.index, q, k=k, filters=filters, recent_asks=self.recent_asks)
+                for q in questions
+            ]
+        if user_id is not None and self.journal is not None and filters is None:
+            try:  # insights are a by-product: a failure to record them never fails the turn
+                self.journal.record_searches(user_id, search_records(found), self.department(user_id))
+            except JournalError as exc:
+                log.warning("insights record skipped: %s", exc)
+        return found
+
+    def keep(self, user_id: str, wish: str, questions: Sequence[LearningQuestion]) -> list[Question]:
+        """Save the questions a person chose to keep, under their wish (once each)."""
+        if self.journal is None:
+            raise JournalError("No journal is configured; questions cannot be kept.")
+        return self.journal.keep_questions(user_id, wish, questions)
+
+    def mark_sent(
+        self, user_id: str, expert_id: str, questions: Sequence[str], *, wish: str = "", why: str = ""
+    ) -> bool:
+        """The person sent their request: count one ask of this expert and keep the questions it names.
+
+        Drafting, redrafting or copying a message counts nothing; only this does. Returns whether a new ask
+        was counted (a second "sent" to the same person within a week is the same ask).
+        """
+        expert = self.expert(expert_id)
+        if self.journal is None:
+            return False
+        kept = [LearningQuestion(text=q, why=why) for q in questions if q.strip()]
+        return self.journal.record_ask(
+            user_id, expert.id, department=self.department(user_id), wish=wish, questions=kept
+        )
+
+    def import_profiles(
+        self, profiles: Sequence[ExpertProfile], *, progress: Progress | None = None
+    ) -> UpsertReport:
+        """Index profiles; the index runs the write inside the cross-instance import lock that
+        `runtime.open_index` gives it, so only one import runs at a time across instances."""
+        return self.index.upsert(profiles, progress=progress)
 
     def expert(self, expert_id: str) -> ExpertProfile:
         """A profile from the index; names and contacts only ever come from here."""
@@ -163,10 +216,9 @@ class CoachService:
         requester_context: str = "",
         evidence: Sequence[FieldEvidence] = (),
         minutes: int = 20,
-        user_id: str = "local",
         topic: str = "",
     ) -> IntroResult:
-        """Draft the message and count it, so later matching spreads requests across experts."""
+        """Draft the message; a draft is not an ask (see `mark_sent`), so nothing is counted here."""
         expert = self.expert(expert_id)
         request = IntroRequest(
             expert=expert,
@@ -180,8 +232,6 @@ class CoachService:
             topic=topic,
         )
         message, mode, fallback, report = self._run(lambda engine: engine.draft_intro(request))
-        if self.journal is not None:
-            self.journal.log_intro(user_id, expert.id)
         return IntroResult(message=message, mode=mode, fallback=fallback, llm=report)
 
     def follow_up(

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.openai_stub import OpenAIStub
+from tests.servers import PostgresServer
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
@@ -86,3 +87,17 @@ def openai_stub() -> Iterator[OpenAIStub]:
     """A real OpenAI-compatible HTTP server on loopback, scripted per test."""
     with OpenAIStub() as stub:
         yield stub
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One real PostgreSQL server for the session (the OS's binaries, on loopback); tests make databases."""
+    server = PostgresServer().start()
+    yield server
+    server.stop("immediate")
+
+
+@pytest.fixture
+def postgres_url(postgres: PostgresServer) -> str:
+    """An empty database on the session's PostgreSQL server (emptied per test: faster than a new one)."""
+    return postgres.empty_database("coach_tests")

@@ -17,11 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Connection, create_engine, inspect, text
 
 from coach.errors import CoachError, CoachInputError
+from coach.journal.database import JournalMigrationError, journal_url
 from coach.journal.portable import JournalImportConflict, JournalImportError
 from coach.journal.store import MIGRATIONS, Journal, JournalError, JournalInputError, JournalNotFound
 from coach.models import (
+    MAX_WISH_CHARS,
     ChatStatus,
     QuestionSource,
     QuestionStatus,
@@ -51,9 +54,17 @@ def clock() -> TickingClock:
     return TickingClock()
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.server)])
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a journal lives: a SQLite file, or a fresh database on a real PostgreSQL server."""
+    if request.param == "sqlite":
+        return str(tmp_path / "journal.sqlite3")
+    return str(request.getfixturevalue("postgres_url"))
+
+
 @pytest.fixture
-def journal(tmp_path: Path, clock: TickingClock) -> Iterator[Journal]:
-    with Journal.open(tmp_path / "journal.sqlite3", clock=clock) as opened:
+def journal(location: str, clock: TickingClock) -> Iterator[Journal]:
+    with Journal(location, clock=clock) as opened:
         yield opened
 
 
@@ -173,10 +184,10 @@ def test_timeline_follows_the_loop(journal: Journal) -> None:
     ("call", "message"),
     [
         (lambda j: j.add_wish("alice", "   "), "at least 1 character"),
-        (lambda j: j.add_wish("alice", "x" * 5000), "at most 4000"),
+        (lambda j: j.add_wish("alice", "x" * (MAX_WISH_CHARS + 1)), f"at most {MAX_WISH_CHARS}"),
         (lambda j: j.add_wish("", "a wish"), "user_id is empty"),
         (lambda j: j.add_referral("alice", ReferralIn.model_construct(expert_id=None, name="")), "referral"),
-        (lambda j: j.log_intro("alice", " "), "expert_id is empty"),
+        (lambda j: j.record_ask("alice", " "), "expert_id is empty"),
     ],
 )
 def test_bad_input_is_refused_with_a_hint(
@@ -239,7 +250,7 @@ def test_same_export_can_live_under_two_users(journal: Journal) -> None:
 def test_json_round_trip_into_a_fresh_database(journal: Journal, tmp_path: Path) -> None:
     fill(journal, "alice")
     document = journal.export_json("alice")
-    with Journal.open(tmp_path / "fresh.sqlite3") as fresh:
+    with Journal.open(tmp_path / "fresh.sqlite3") as fresh:  # e.g. PostgreSQL -> SQLite
         report = fresh.import_json("alice", document)
         assert fresh.snapshot("alice") == journal.snapshot("alice")
         assert fresh.timeline("alice") == journal.timeline("alice")
@@ -353,41 +364,51 @@ def test_conflicts_are_reported_never_overwritten(journal: Journal) -> None:
 # --- schema and durability
 
 
-ADD_PRIORITY = ("ALTER TABLE questions ADD COLUMN priority INTEGER NOT NULL DEFAULT 0",)
+def add_priority(conn: Connection) -> None:
+    conn.execute(text("ALTER TABLE questions ADD COLUMN priority INTEGER NOT NULL DEFAULT 0"))
 
 
-def test_opening_an_older_database_migrates_it(tmp_path: Path, clock: TickingClock) -> None:
-    path = tmp_path / "journal.sqlite3"
-    with Journal(path, clock=clock) as old:
+def broken(conn: Connection) -> None:
+    add_priority(conn)
+    conn.execute(text("SELECT * FROM no_such_table"))
+
+
+def columns(location: str, table: str) -> set[str]:
+    engine = create_engine(journal_url(location))
+    try:
+        return {column["name"] for column in inspect(engine).get_columns(table)}
+    finally:
+        engine.dispose()
+
+
+def test_opening_an_older_database_migrates_it(location: str, clock: TickingClock) -> None:
+    latest = len(MIGRATIONS)
+    with Journal(location, clock=clock) as old:
         fill(old, "alice")
         before = old.snapshot("alice")
-        assert old.schema_version == 1
-    with Journal(path, clock=clock, migrations=(*MIGRATIONS, ADD_PRIORITY)) as new:
-        assert new.schema_version == 2
+        assert old.schema_version == latest
+    with Journal(location, clock=clock, migrations=(*MIGRATIONS, add_priority)) as new:
+        assert new.schema_version == latest + 1
         assert new.snapshot("alice") == before
-    with sqlite3.connect(path) as raw:
-        assert raw.execute("SELECT DISTINCT priority FROM questions").fetchall() == [(0,)]
+    assert "priority" in columns(location, "questions")
 
 
-def test_a_failing_migration_leaves_the_old_schema(tmp_path: Path) -> None:
-    path = tmp_path / "journal.sqlite3"
-    Journal(path).close()
-    with pytest.raises(sqlite3.OperationalError):
-        Journal(path, migrations=(*MIGRATIONS, (*ADD_PRIORITY, "SELECT * FROM no_such_table")))
-    with Journal(path) as reopened:
-        assert reopened.schema_version == 1
-    with sqlite3.connect(path) as raw:
-        assert "priority" not in {row[1] for row in raw.execute("PRAGMA table_info(questions)")}
+def test_a_failing_migration_leaves_the_old_schema(location: str) -> None:
+    Journal(location).close()
+    with pytest.raises(JournalMigrationError, match="stays at schema 2"):
+        Journal(location, migrations=(*MIGRATIONS, broken))
+    with Journal(location) as reopened:
+        assert reopened.schema_version == len(MIGRATIONS)
+    assert "priority" not in columns(location, "questions")
 
 
-def test_a_newer_database_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "journal.sqlite3"
-    Journal(path, migrations=(*MIGRATIONS, ADD_PRIORITY)).close()
-    with pytest.raises(JournalError, match="newer than this app's 1; upgrade"):
-        Journal(path)
+def test_a_newer_database_is_refused(location: str) -> None:
+    Journal(location, migrations=(*MIGRATIONS, add_priority)).close()
+    with pytest.raises(JournalError, match=f"newer than this app's {len(MIGRATIONS)}; upgrade"):
+        Journal(location)
 
 
-def test_settings_survive_reopening(tmp_path: Path) -> None:
+def test_sqlite_settings_survive_reopening(tmp_path: Path) -> None:
     path = tmp_path / "nested" / "journal.sqlite3"
     with Journal.open(path) as first:
         wish = first.add_wish("local", "Learn the numbers")
@@ -419,7 +440,7 @@ def test_threads_share_one_journal(journal: Journal) -> None:
     assert [len(journal.list_wishes(f"user-{i}")) for i in range(4)] == [50] * 4
 
 
-def test_committed_entries_survive_sigkill(tmp_path: Path) -> None:
+def test_committed_sqlite_entries_survive_sigkill(tmp_path: Path) -> None:
     path = tmp_path / "journal.sqlite3"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     command = [sys.executable, "-m", "tests.journal_writer", str(path)]
@@ -453,7 +474,7 @@ def test_committed_entries_survive_sigkill(tmp_path: Path) -> None:
     assert committed - stored == set()
 
 
-# --- intro counts
+# --- sent asks
 
 
 @pytest.mark.parametrize(
@@ -465,7 +486,7 @@ def test_committed_entries_survive_sigkill(tmp_path: Path) -> None:
         (START + timedelta(hours=1), {"e1": 0, "e2": 0, "e3": 0}),
     ],
 )
-def test_intro_counts_span_all_users_within_the_window(
+def test_ask_counts_span_all_users_within_the_window(
     journal: Journal, clock: TickingClock, since: datetime, expected: dict[str, int]
 ) -> None:
     for user, expert, age in [
@@ -475,5 +496,5 @@ def test_intro_counts_span_all_users_within_the_window(
         ("alice", "e1", timedelta(0)),
     ]:
         clock.now = START - age - clock.step
-        journal.log_intro(user, expert)
-    assert journal.count_intros(["e3", "e1", "e2", "e1"], since) == expected
+        journal.record_ask(user, expert)
+    assert journal.count_asks(["e3", "e1", "e2", "e1"], since) == expected

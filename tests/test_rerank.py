@@ -144,13 +144,14 @@ def test_unavailable_never_first_and_load_balancing_still_apply(index: ExpertInd
     def star_first(pool: list[str]) -> list[str]:
         return [pid for pid in ("star", "p1", "p2", "p3") if pid in pool]
 
-    asks = {"p1": 1}
+    asks = {"p1": 3}  # three of the default four chats a month: "many"
     [result] = match_reranked(
         index, [PRICING], FakeReranker(order=star_first), k=3, recent_asks=lambda got: asks
     )
     assert result.reranked and result.rerank_fallback is None
     assert ids(result.matches)[0] == "p2", "unavailable never first; busy p1 moves down"
-    assert any(note.startswith("moved down") for m in result.matches for note in m.notes)
+    # p1 may drop out of the top k altogether; those who passed it say why they moved up
+    assert any(note.startswith(("moved down", "moved up")) for m in result.matches for note in m.notes)
     assert any(note.startswith(NOTE_PREFIX) for note in result.matches[0].notes)
 
 

@@ -156,28 +156,36 @@ def test_full_offline_flow(app: App, tmp_path: Path) -> None:
     _people, picker = c.predict(
         ["open", "limited", "unavailable"], "Any", "Any", "Any", api_name="/filter_people"
     )
-    expert_id = value(picker)  # the drafts just counted as asks, so load-aware ranking may reorder people
+    expert_id = value(picker)
+    sent = c.predict(expert_id, api_name="/mark_sent")  # a draft is not an ask; this is
+    assert "Marked as sent" in sent
 
-    timeline, open_questions, covered, ideas, _picker = c.predict(expert_id, api_name="/journal")
-    open_ids = {text: qid for text, qid in choices(open_questions)}
-    assert mine in open_ids and WISH in timeline
-    assert value(covered) and set(value(covered)) <= set(open_ids.values())  # this person's questions, ticked
-    assert mine in [label.split(" (")[0] for label, _ in choices(ideas)]
-    _t, _r, _n, thanks, timeline, open_questions, _covered, _ideas, _picker = c.predict(
+    timeline, questions, pick, covered, _ideas, _picker = c.predict(expert_id, "UTC", api_name="/journal")
+    open_ids = {text: qid for text, qid in choices(covered)}
+    kept = next(iter(open_ids))  # the question the request to this person named
+    assert WISH in questions and kept in questions, "the sent request's questions are kept under the wish"
+    assert value(covered) and set(value(covered)) == set(open_ids.values()), (
+        "this person's questions are ticked"
+    )
+    assert questions.count(kept) == 1 and {qid for _, qid in choices(pick)} == set(open_ids.values())
+    _t, _r, _n, thanks, _find, _key, timeline, questions, _pick, covered, _ideas, _picker = c.predict(
         expert_id,
+        "",
         "yes",
         "Margins drive the list",
         "Dana in sales analytics",
         "How are returns forecast?",
-        [open_ids[mine]],
+        [open_ids[kept]],
+        "a-form-key",
+        "UTC",
         api_name="/log_chat",
     )
     assert "Margins drive the list" in timeline and "Dana in sales analytics" in timeline
     assert "Margins drive the list" in thanks and "Dana in sales analytics" in thanks, (
         "the thank-you names both"
     )
-    still_open = [text for text, _ in choices(open_questions)]
-    assert mine not in still_open and "How are returns forecast?" in still_open
+    still_open = [text for text, _ in choices(covered)]
+    assert kept not in still_open and "How are returns forecast?" in still_open
 
 
 def test_two_sessions_do_not_share_state(app: App) -> None:
@@ -301,7 +309,9 @@ def test_login_is_required_and_scopes_the_journal(tmp_path: Path) -> None:
     url = launch(demo, settings, prevent_thread_lock=True, quiet=True)
     try:
         assert httpx.get(url + "config", timeout=10).status_code == 401
-        chat_until_questions(Client(url, auth=("alex", "s3cret"), verbose=False), WISH)
+        c = Client(url, auth=("alex", "s3cret"), verbose=False)
+        _chat, questions, _outputs = chat_until_questions(c, WISH)
+        c.predict({"headers": ["Question"], "data": [[q] for q in questions]}, api_name="/keep_questions")
         assert [w.text for w in journal.list_wishes("alex")] == [WISH]
         assert journal.list_wishes("local") == []
     finally:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
 
 from coach.errors import CoachInputError
-from coach.journal.store import Journal
 from coach.models import LearningQuestion, QuestionMatches
 from coach.web.session import (
     CoachSession,
@@ -17,7 +15,6 @@ from coach.web.session import (
     next_weekday,
     parse_questions,
     parse_start,
-    remember,
     table_rows,
 )
 from vectorstore.models import Availability, ExpertMatch, ExpertProfile, SearchFilters
@@ -128,19 +125,6 @@ def _session() -> CoachSession:
 def test_expert_questions_lists_only_that_persons_questions() -> None:
     assert expert_questions(_session(), "p1") == (["Which metrics matter?"], [])
     assert expert_questions(_session(), "nobody") == ([], [])
-
-
-def test_remember_records_wish_and_questions_once(tmp_path: Path) -> None:
-    with Journal(tmp_path / "journal.sqlite3") as journal:
-        first, second = _session(), _session()
-        remember(journal, first, "local")
-        remember(journal, first, "local")
-        remember(journal, second, "local")  # a new session with the same wish reuses the entries
-        assert [w.text for w in journal.list_wishes("local")] == ["learn finance"]
-        assert sorted(q.text for q in journal.open_questions("local")) == sorted(
-            q.text for q in first.questions
-        )
-        assert first.journal_questions == second.journal_questions
 
 
 def test_restart_keeps_filters_and_staged_profiles() -> None:

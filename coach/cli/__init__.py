@@ -5,7 +5,7 @@ A thin edge over the service and the index: `root` holds the group, the entry po
 `CoachError`s into exit codes. May import anything in `coach` and `vectorstore`.
 """
 
-from coach.cli import coaching, index, journal  # noqa: F401  (importing a module registers its commands)
+from coach.cli import admin, coaching, index, journal  # noqa: F401  (importing a module registers its commands)
 from coach.cli.root import cli, main
 
 __all__ = ["cli", "main"]

@@ -20,14 +20,18 @@ def journal_group() -> None:
 @click.option(
     "--user", default="local", show_default=True, help="Journal owner (the login name with COACH_AUTH)."
 )
+@click.option(
+    "--tz", default="UTC", show_default=True, help="Time zone for the times shown, e.g. Europe/London."
+)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
-def journal_list(settings: Settings, user: str, as_json: bool) -> None:
+def journal_list(settings: Settings, user: str, tz: str, as_json: bool) -> None:
     """The timeline: wishes, questions, chats, takeaways and referrals."""
+    from coach.journal.timeline import user_zone
     from coach.runtime import open_journal
 
     with open_journal(settings) as journal:
-        events = journal.timeline(user)
+        events = journal.timeline(user, user_zone(tz))
     if as_json:
         click.echo(json.dumps([e.model_dump(mode="json") for e in events], indent=2, ensure_ascii=False))
         return
@@ -62,3 +66,13 @@ def journal_import(settings: Settings, path: Path, user: str, on_conflict: str) 
     with open_journal(settings) as journal:
         report = journal.import_json(user, path.read_text(encoding="utf-8"), on_conflict=on_conflict)  # type: ignore[arg-type]
     click.echo(report.model_dump_json(indent=2))
+
+
+@journal_group.command("migrate")
+@click.pass_obj
+def journal_migrate(settings: Settings) -> None:
+    """Bring the journal's schema up to date (every app start does this too; run it first when upgrading)."""
+    from coach.runtime import open_journal
+
+    with open_journal(settings) as journal:
+        click.echo(f"{journal.db.where}: journal schema {journal.schema_version}")

@@ -8,23 +8,40 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints, ValidationError, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from coach.errors import CoachInputError
+from coach.journal.schema import fit
 from coach.models import (
+    MAX_NAME_CHARS,
+    QUESTION_MAX_CHARS,
+    QUESTION_MIN_CHARS,
+    WHY_MAX_CHARS,
     ChatStatus,
     CoffeeChat,
     Date,
     ExpertId,
     JournalNote,
     JournalText,
+    NameText,
     Question,
     QuestionSource,
     QuestionStatus,
+    QuestionText,
     Referral,
     ReferralStatus,
     Takeaway,
+    WhyText,
     Wish,
+    WishText,
 )
 
 FORMAT = "question-coach-journal"
@@ -69,22 +86,37 @@ class _Record(BaseModel):
 
 
 class WishRecord(_Record):
-    text: JournalText
+    text: WishText
 
 
 class QuestionRecord(_Record):
-    text: JournalText
-    why: JournalNote = ""
+    text: QuestionText
+    why: WhyText = ""
     status: QuestionStatus = QuestionStatus.open
     source: QuestionSource = QuestionSource.user
     wish_uid: Uid | None = None
     chat_uid: Uid | None = None
     answered_at: AwareDatetime | None = None
 
+    @field_validator("text", mode="before")
+    @classmethod
+    def _legacy_text(cls, value: object) -> object:
+        """Exports from before the shared limits are brought within them the way the migration did."""
+        return (
+            fit(value, QUESTION_MIN_CHARS, QUESTION_MAX_CHARS)
+            if isinstance(value, str) and value.strip()
+            else value
+        )
+
+    @field_validator("why", mode="before")
+    @classmethod
+    def _legacy_why(cls, value: object) -> object:
+        return fit(value, 0, WHY_MAX_CHARS) if isinstance(value, str) else value
+
 
 class ChatRecord(_Record):
     expert_id: ExpertId
-    expert_name: JournalText
+    expert_name: NameText
     date: Date
     status: ChatStatus
     question_uids: list[Uid] = []
@@ -100,7 +132,7 @@ class TakeawayRecord(_Record):
 class ReferralRecord(_Record):
     chat_uid: Uid | None = None
     expert_id: ExpertId | None = None
-    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_NAME_CHARS)] = ""
     note: JournalNote = ""
     status: ReferralStatus = ReferralStatus.suggested
 

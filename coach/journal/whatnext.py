@@ -16,6 +16,7 @@ from vectorstore.models import ExpertProfile
 
 log = logging.getLogger(__name__)
 MAX_SUGGESTIONS = 8
+OPEN_FILL = 3  # plain open questions are listed in full elsewhere: suggest a few only when little else is new
 
 
 class SuggestionKind(StrEnum):
@@ -49,7 +50,8 @@ class NextQuestionWriter(Protocol):
 def suggest_next(
     journal: Journal, user_id: str, index: ExpertIndex, writer: NextQuestionWriter | None = None
 ) -> list[Suggestion]:
-    """Questions raised in chats first, then referrals not yet contacted, open questions, and new ideas."""
+    """Questions raised in chats first, then referrals not yet contacted, a few open questions when little
+    else is new (the journal lists them all already), and new ideas."""
     questions = journal.open_questions(user_id)
     chats = {chat.id: chat for chat in journal.list_chats(user_id)}
     suggestions: list[Suggestion] = []
@@ -82,17 +84,10 @@ def suggest_next(
                 referral_id=referral.id,
             )
         )
-    for q in questions:
-        if q.source is not QuestionSource.chat:
-            suggestions.append(
-                Suggestion(
-                    SuggestionKind.open_question,
-                    LearningQuestion(text=q.text, why=q.why),
-                    "still open",
-                    None,
-                    q.id,
-                )
-            )
+    plain = [q for q in questions if q.source is not QuestionSource.chat]
+    for q in plain[: max(0, OPEN_FILL - len(suggestions))]:
+        question = LearningQuestion(text=q.text, why=q.why)
+        suggestions.append(Suggestion(SuggestionKind.open_question, question, "still open", None, q.id))
     if writer is not None:
         takeaways = [t.text for t in journal.list_takeaways(user_id)]
         if takeaways:

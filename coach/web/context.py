@@ -17,6 +17,7 @@ from coach.errors import CoachError
 from coach.journal.store import Journal, JournalError
 from coach.models import Mode
 from coach.service import CoachService
+from coach.users import check_name
 from coach.web.cards import expert_choices, people_html
 from coach.web.escaping import markdown_text, toast_text
 from coach.web.render import questions_note
@@ -134,9 +135,32 @@ class WebContext:
         return {"concurrency_id": "llm", "concurrency_limit": LLM_LIMIT, **QUIET}
 
     def user_id(self, request: gr.Request | None) -> str:
-        """The Gradio login when COACH_AUTH is set, else the single local user."""
-        name = getattr(request, "username", None) if request is not None else None
-        return name if self.settings.auth is not None and name else "local"
+        """Who is asking: the SSO proxy's identity header when trusted (COACH_IDENTITY_HEADER), else the
+        login (users file or COACH_AUTH), else the single local user of a laptop install."""
+        header = self.settings.identity_header
+        if header:
+            headers = getattr(request, "headers", None) or {}
+            name = str(headers.get(header.lower(), "") or headers.get(header, "")).strip()
+            if not name:
+                raise user_error(
+                    f"Sign in through the company's sign-in page: the {header} header is missing."
+                )
+            with user_errors():
+                return check_name(name)
+        login = getattr(request, "username", None) if request is not None else None
+        return str(login) if login and self.signs_in else "local"
+
+    @property
+    def signs_in(self) -> bool:
+        users = self.service.users
+        return self.settings.auth is not None or (users is not None and users.has_accounts)
+
+    def is_admin(self, request: gr.Request | None) -> bool:
+        """Whether this person is named in COACH_ADMINS (never true for the anonymous local user)."""
+        if not (self.signs_in or self.settings.identity_header):
+            return False
+        user = self.user_id(request)
+        return self.service.users is not None and self.service.users.is_admin(user)
 
     def inert(self, text: str) -> str:
         """Untrusted text as Markdown that renders literally, with off-allowlist links dropped too."""

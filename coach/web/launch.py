@@ -5,6 +5,7 @@ from __future__ import annotations
 import gradio as gr
 
 from coach.config import Settings
+from coach.users import UserDirectory
 from coach.web.cards import CSS, HEAD
 from coach.web.context import OFFLINE_LIMIT, QUEUE_MAX
 
@@ -17,14 +18,29 @@ def theme() -> gr.themes.Base:
 
 
 def launch(
-    demo: gr.Blocks, settings: Settings, *, prevent_thread_lock: bool = False, quiet: bool = False
+    demo: gr.Blocks,
+    settings: Settings,
+    *,
+    prevent_thread_lock: bool = False,
+    quiet: bool = False,
+    users: UserDirectory | None = None,
 ) -> str:
-    """Serve the app on settings.host:port with a bounded queue, the upload limit and the login if set."""
+    """Serve the app on settings.host:port with a bounded queue, the upload limit and the login if set.
+
+    The login checks the users file (argon2 hashes) and COACH_AUTH; with a trusted identity header the
+    SSO proxy in front has signed people in already, so the app asks no password.
+    """
     demo.queue(default_concurrency_limit=OFFLINE_LIMIT, max_size=QUEUE_MAX)
+    users = users or UserDirectory(
+        settings.users_path,
+        admins=settings.admins,
+        extra=dict([pair]) if (pair := settings.auth_pair()) else None,
+    )
+    login = None if settings.identity_header or not users.has_accounts else users.verify
     _, url, _ = demo.launch(
         server_name=settings.host,
         server_port=settings.port,
-        auth=settings.auth_pair(),
+        auth=login,
         max_file_size=settings.max_file_bytes,
         blocked_paths=[str(settings.data_dir.resolve())],
         prevent_thread_lock=prevent_thread_lock,

@@ -10,13 +10,13 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from coach.errors import CoachInputError
-from coach.journal.store import Journal, JournalError
 from coach.models import (
     MAX_QUESTIONS,
+    QUESTION_MAX_CHARS,
+    QUESTION_MIN_CHARS,
     Clarification,
     LearningQuestion,
     QuestionMatches,
-    QuestionSource,
 )
 from vectorstore.index import ExpertIndex
 from vectorstore.models import Availability, ExpertProfile, FieldEvidence, SearchFilters
@@ -40,8 +40,6 @@ class CoachSession:
     filters: SearchFilters | None = None
     staged: list[ExpertProfile] = field(default_factory=list)
     suggestions: list[LearningQuestion] = field(default_factory=list)
-    journal_wish_id: int | None = None
-    journal_questions: dict[str, int] = field(default_factory=dict)
     # What the Agenda and Intro tabs show (the expert and the questions they were drafted from), so a
     # click on a tab header redrafts only when the choice under People changed.
     drafted: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -112,9 +110,10 @@ def parse_questions(table: Any, known: Sequence[LearningQuestion]) -> list[Learn
     by_text = {q.text: q for q in known}
     questions = []
     for number, text in enumerate(texts, start=1):
-        if not 5 <= len(text) <= 400:
+        if not QUESTION_MIN_CHARS <= len(text) <= QUESTION_MAX_CHARS:
             raise CoachInputError(
-                f"Question {number} should be 5 to 400 characters long; it has {len(text)}."
+                f"Question {number} should be {QUESTION_MIN_CHARS} to {QUESTION_MAX_CHARS} characters long; "
+                f"it has {len(text)}."
             )
         questions.append(by_text.get(text) or LearningQuestion(text=text))
     return questions
@@ -150,27 +149,6 @@ def expert_questions(session: CoachSession, expert_id: str) -> tuple[list[str], 
         if group.connector is not None and group.connector.profile.id == expert_id:
             texts.append(group.connector.ask)
     return list(dict.fromkeys(texts)), evidence
-
-
-def remember(journal: Journal, session: CoachSession, user: str) -> None:
-    """Keep the wish and its questions in the journal (once each), so the loop can continue from there."""
-    try:
-        if session.journal_wish_id is None and session.wish:
-            same = [w for w in journal.list_wishes(user) if w.text.casefold() == session.wish.casefold()]
-            session.journal_wish_id = same[-1].id if same else journal.add_wish(user, session.wish).id
-        known = {q.text.casefold(): q.id for q in journal.open_questions(user)}
-        for question in session.questions:
-            if question.text in session.journal_questions:
-                continue
-            saved_id = known.get(question.text.casefold())
-            if saved_id is None:
-                source = QuestionSource.coach if question.why else QuestionSource.user
-                saved_id = journal.add_question(
-                    user, question.text, why=question.why, source=source, wish_id=session.journal_wish_id
-                ).id
-            session.journal_questions[question.text] = saved_id
-    except JournalError as exc:  # the journal is a convenience here; the coaching turn itself succeeded
-        log.warning("could not record the questions in the journal: %s", exc)
 
 
 def staged_changes(index: ExpertIndex, profiles: Sequence[ExpertProfile]) -> tuple[list[ExpertProfile], int]:

@@ -14,7 +14,7 @@ from coach.web.context import Frame, WebContext, explain, handler, user_error, u
 from coach.web.escaping import safe_markdown
 from coach.web.history import ChatTurn, as_messages, normalise_history
 from coach.web.render import clarification_reply, fallback_text, questions_reply
-from coach.web.session import CoachSession, parse_questions, remember, table_rows
+from coach.web.session import CoachSession, parse_questions, table_rows
 
 EXAMPLES = (
     "I want a mentor. I work on the self-publishing side and want to understand traditional publishing.",
@@ -36,6 +36,7 @@ class ChatTab:
     added: gr.Textbox
     add: gr.Button
     find: gr.Button
+    keep: gr.Button
     note: gr.Markdown
 
 
@@ -84,9 +85,11 @@ def layout() -> ChatTab:
                 )
                 add = gr.Button("Add", size="sm", scale=0, min_width=64, elem_id="qc-add")
             gr.Markdown("Click a question to edit it; clear it to remove it.", elem_classes=["qc-hint"])
-            find = gr.Button("Find people", variant="primary", elem_id="qc-find")
+            with gr.Row(equal_height=True):
+                find = gr.Button("Find people", variant="primary", scale=2, elem_id="qc-find")
+                keep = gr.Button("Keep in journal", scale=1, elem_id="qc-keep")  # wired by the Journal tab
             note = gr.Markdown(elem_id="qc-questions-note")
-    return ChatTab(chatbot, message, new_wish, questions, added, add, find, note)
+    return ChatTab(chatbot, message, new_wish, questions, added, add, find, keep, note)
 
 
 class ChatHandlers:
@@ -125,8 +128,8 @@ class ChatHandlers:
                 session.questions = step.questions
                 partial = self.reply(turns, first_part(questions_reply(step.questions, [])))
                 yield (partial, "", session, *later)
-                session.matches = service.match(step.questions, filters=session.filters)
-                remember(self.ctx.journal, session, self.ctx.user_id(request))
+                user = self.ctx.user_id(request)
+                session.matches = service.match(step.questions, filters=session.filters, user_id=user)
                 lines = questions_reply(session.questions, session.matches)
         except Exception as exc:  # say it in the chat too, so the turn does not hang on "…"
             said = explain(exc, "respond")
@@ -162,8 +165,8 @@ class ChatHandlers:
         """Match the edited questions, then show the People tab."""
         with user_errors():
             session.questions = parse_questions(table, session.questions)
-            session.matches = self.ctx.service.match(session.questions, filters=session.filters)
-        remember(self.ctx.journal, session, self.ctx.user_id(request))
+            user = self.ctx.user_id(request)
+            session.matches = self.ctx.service.match(session.questions, filters=session.filters, user_id=user)
         return (session, gr.Tabs(selected="people"), *self.ctx.views(session))
 
     @handler

@@ -34,6 +34,8 @@ class IntroTab:
     redraft: gr.Button
     subject: gr.Textbox
     body: gr.Textbox
+    sent: gr.Button
+    sent_note: gr.Markdown
 
 
 def layout() -> IntroTab:
@@ -51,7 +53,14 @@ def layout() -> IntroTab:
         redraft = gr.Button("Redraft", size="sm", elem_id="qc-redraft")
         subject = gr.Textbox(label="Subject", buttons=["copy"], interactive=True, elem_id="qc-subject")
         body = gr.Textbox(label="Message", lines=9, buttons=["copy"], interactive=True, elem_id="qc-body")
-    return IntroTab(tab, title, channel, tone, your_name, about_you, redraft, subject, body)
+        with gr.Row(equal_height=True):
+            # Only this counts as an ask: drafts and copies do not (the person may never send them).
+            sent = gr.Button("Mark as sent", size="sm", scale=0, min_width=140, elem_id="qc-sent")
+            sent_note = gr.Markdown(
+                "Sent it? Mark it, so the coach spreads requests and keeps these questions in your journal.",
+                elem_id="qc-sent-note",
+            )
+    return IntroTab(tab, title, channel, tone, your_name, about_you, redraft, subject, body, sent, sent_note)
 
 
 class IntroHandlers:
@@ -124,11 +133,27 @@ class IntroHandlers:
                 evidence=evidence,
                 minutes=int(minutes or 20),
                 topic=next((q.topic for q in session.questions if q.text == questions[0]), ""),
-                user_id=self.ctx.user_id(request),
             )
         session.mark_drafted("intro", expert.id)
         subject = gr.update(value=result.message.subject, visible=result.message.channel is Channel.email)
         return (subject, result.message.text, notice_html(fallback_text(result.fallback)), session)
+
+    @handler
+    def mark_sent(self, expert_id: str | None, session: CoachSession, request: gr.Request) -> str:
+        """The request went out: count one ask of this person (across instances) and keep its questions."""
+        expert = self.ctx.chosen(expert_id)
+        questions, _ = expert_questions(session, expert.id)
+        questions = questions or [q.text for q in session.questions[:1]]
+        with user_errors():
+            counted = self.ctx.service.mark_sent(
+                self.ctx.user_id(request), expert.id, questions[:2], wish=session.wish
+            )
+        name = self.ctx.inert(expert.name)
+        if counted:
+            return (
+                f"Marked as sent to {name}. The questions are in your journal; log the chat there after it."
+            )
+        return f"Already marked as sent to {name} this week; it counts once."
 
 
 def wire(ctx: WebContext, frame: Frame, tab: IntroTab, people: PeopleTab, minutes: gr.Radio) -> None:
@@ -147,4 +172,7 @@ def wire(ctx: WebContext, frame: Frame, tab: IntroTab, people: PeopleTab, minute
         intro_out,
         api_name="intro",
         **ctx.coach,
+    )
+    tab.sent.click(
+        ui.mark_sent, [people.expert, frame.session], tab.sent_note, api_name="mark_sent", **ctx.offline
     )

@@ -67,7 +67,8 @@ class ProfilesHandlers:
 
         index = self.ctx.service.index
         with user_errors():
-            report = index.upsert(session.staged, progress=step)
+            # one import at a time across every app instance sharing the journal (a database lock)
+            report = self.ctx.service.import_profiles(session.staged, progress=step)
         session.staged = []
         notify(f"Imported {len(report.added)} new and {len(report.updated)} updated profiles.")
         summary = f"**Imported:** {len(report.added)} new, {len(report.updated)} updated."
