@@ -137,6 +137,8 @@ def test_what_next_from_a_scripted_journal(index: ExpertIndex, journal: Journal)
     assert "How do we test a price change?" in texts
     assert "How are discounts approved?" not in texts, "open questions are listed in the journal already"
     assert "Ben" in texts, "the referral in the index is suggested by name from the profile"
+    assert "Who could introduce me to Priya from Sales?" in texts, "no topic: just ask for the introduction"
+    assert "what they work on" not in texts and "what do they know about ?" not in texts, "no placeholders"
     assert all(s.expert is None or index.get(s.expert.id) == s.expert for s in suggestions)
     assert journal.list_questions("someone-else") == [], "journals are per user"
     journal.add_question("sam", "How are discounts approved?")

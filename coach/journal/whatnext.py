@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
+from coach.clauses import fit_phrase, single_line
 from coach.errors import LLMUnavailable
 from coach.journal.store import Journal
 from coach.models import LearningQuestion, QuestionSource
+from coach.referrals import MAX_TOPIC_CHARS, referral_question
 from vectorstore.index import ExpertIndex
 from vectorstore.models import ExpertProfile
 
@@ -68,17 +70,24 @@ def suggest_next(
         expert = index.get(referral.expert_id) if referral.expert_id else None
         chat = chats.get(referral.chat_id or -1)
         by = f"{chat.expert_name} suggested them" if chat else "someone suggested them"
-        topic = referral.note or (chat.notes if chat else "") or "what they work on"
+        suggested = referral.note or (chat.notes if chat else "")
         if expert is not None:
-            text = f"What could {expert.name.split()[0]} teach me about {topic.rstrip('?.')}?"
+            asked = referral_question(expert, suggested)
+            text, query = asked.text, asked.search_query
             reason = f"{by}; not contacted yet"
         else:  # not in the index: never invent a profile, suggest asking for an introduction
-            text = f"Who could introduce me to {referral.name}, and what do they know about {topic.rstrip('?.')}?"
+            topic = fit_phrase(single_line(suggested).rstrip("?.!").strip(), MAX_TOPIC_CHARS)
+            text = (
+                f"Who could introduce me to {referral.name}, and what do they know about {topic}?"
+                if topic
+                else f"Who could introduce me to {referral.name}?"
+            )
+            query = topic or referral.name
             reason = f"{by}; {referral.name} is not in the expert index"
         suggestions.append(
             Suggestion(
                 SuggestionKind.referral,
-                LearningQuestion(text=text, why=reason, search_query=topic),
+                LearningQuestion(text=text, why=reason, search_query=query),
                 reason,
                 expert,
                 referral_id=referral.id,
