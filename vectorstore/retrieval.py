@@ -35,6 +35,9 @@ class RetrievalConfig:
     similarity_floor: float = 0.3  # dense scores are divided by max(best similarity, this floor)
     k1: float = 1.2
     b: float = 0.75
+    # BM25F weights of title, expertise, department, bio (FIELDS): a department name is shared by
+    # everyone in it and says less about one person than their own title, skills or bio.
+    field_weights: tuple[float, float, float, float] = (1.0, 1.0, 0.5, 1.0)
 
 
 @dataclass(frozen=True)
@@ -46,28 +49,33 @@ class QueryTerms:
     vector: np.ndarray  # the question under the bundled static embedding
 
 
+FIELDS = ("title", "expertise", "department", "bio")  # the BM25F fields, in `field_weights` order
+
+
 def profile_terms(
     profile: ExpertProfile,
     lexicon: ConceptLexicon | None,
-    cache: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] | None = None,
-) -> list[str]:
-    """The BM25 document of a profile: content stems of every field plus the concepts each field names.
+    cache: dict[str, tuple[str, ...]] | None = None,
+) -> list[list[str]]:
+    """The BM25F document of a profile: per field (FIELDS), its content stems plus the concepts it names.
 
     `cache` remembers the analysis of each field text across one build: titles, departments and
     expertise items repeat across an organisation ("product management", "Finance").
     """
-    terms: list[str] = []
-    concepts: list[str] = []
-    for text in (profile.title, *profile.expertise, profile.department, profile.bio):
-        found = cache.get(text) if cache is not None else None
-        if found is None:
-            tokens = analyze(text)
-            found = (tokens.content, tuple(lexicon.terms(tokens.stems)) if lexicon is not None else ())
-            if cache is not None:
-                cache[text] = found
-        terms.extend(found[0])
-        concepts.extend(found[1])
-    return terms + concepts
+    fields: list[list[str]] = []
+    for texts in ((profile.title,), profile.expertise, (profile.department,), (profile.bio,)):
+        terms: list[str] = []
+        for text in texts:
+            found = cache.get(text) if cache is not None else None
+            if found is None:
+                tokens = analyze(text)
+                concepts = tuple(lexicon.terms(tokens.stems)) if lexicon is not None else ()
+                found = tokens.content + concepts
+                if cache is not None:
+                    cache[text] = found
+            terms.extend(found)
+        fields.append(terms)
+    return fields
 
 
 class Retriever:
@@ -85,11 +93,12 @@ class Retriever:
         self.profiles = list(profiles)
         self.ids = [p.id for p in self.profiles]
         self.row_of = {pid: row for row, pid in enumerate(self.ids)}
-        analysed: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        analysed: dict[str, tuple[str, ...]] = {}
         self.index = BM25Index(
             [profile_terms(p, self.lexicon, analysed) for p in self.profiles],
             k1=self.config.k1,
             b=self.config.b,
+            field_weights=self.config.field_weights,
         )
         self.locations = sorted({p.location for p in self.profiles if p.location})
         # Kept for every index: the fit check needs one calibrated similarity whatever Chroma holds.
