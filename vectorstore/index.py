@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import chromadb
+import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection as ChromaCollection
 from chromadb.config import Settings as ChromaSettings
@@ -21,6 +22,7 @@ from vectorstore.embeddings import CoachEmbedding
 from vectorstore.filters import FilterIndex
 from vectorstore.fit import FitSignals, fit_signals
 from vectorstore.models import ExpertMatch, ExpertProfile, FieldEvidence, SearchFilters
+from vectorstore.passages import PassageScorer
 from vectorstore.retrieval import RetrievalConfig, Retriever
 
 log = logging.getLogger(__name__)
@@ -79,6 +81,8 @@ class ExpertIndex:
         self._client = client
         self._embedding = embedding
         self._lock = lock
+        # Bio-sentence vectors outlive each write's new Retriever: they are costly under a real model.
+        self._passages = PassageScorer(embedding) if embedding.passage_weight else None
         self._collection = self._resolve()
         self._load()
 
@@ -140,18 +144,21 @@ class ExpertIndex:
         if allowed is not None and not allowed:
             return []
         dense: list[tuple[str, float]] = []
+        vector = None
         if state.retriever.config.dense_weight:  # else the ranker's own static vectors are the dense side
             n_results = min(
                 max(DENSE_CANDIDATES, k * 4), len(state.profiles) if allowed is None else len(allowed)
             )
+            embedded = self._embedding([question])
+            vector = np.asarray(embedded[0], dtype=np.float32)  # also the passage stage's question
             result = state.collection.query(
-                query_embeddings=self._embedding([question]),
+                query_embeddings=embedded,
                 n_results=n_results,
                 where=state.filters.where(filters),
                 include=["distances"],
             )
             dense = list(zip(result["ids"][0], (result["distances"] or [[]])[0], strict=True))
-        ranked = state.retriever.rank(question, dense, k, allowed)
+        ranked = state.retriever.rank(question, dense, k, allowed, query_vector=vector)
         return [
             ExpertMatch(
                 profile=state.profiles[pid],
@@ -303,8 +310,11 @@ class ExpertIndex:
             retriever=Retriever(
                 list(profiles.values()),
                 RetrievalConfig(
-                    dense_weight=self._embedding.dense_weight, static_weight=self._embedding.static_weight
+                    dense_weight=self._embedding.dense_weight,
+                    static_weight=self._embedding.static_weight,
+                    passage_weight=self._embedding.passage_weight,
                 ),
+                passages=self._passages,
             ),
         )
 

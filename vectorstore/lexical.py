@@ -45,11 +45,11 @@ class BM25Index:
         self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for term, per_doc in pseudo.items():
             idf = math.log(1.0 + (self.size - len(per_doc) + 0.5) / (len(per_doc) + 0.5))
-            tf = np.fromiter(per_doc.values(), dtype=np.float64, count=len(per_doc))
+            pseudo_tf = np.fromiter(per_doc.values(), dtype=np.float64, count=len(per_doc))
             self.idf[term] = idf
             self._postings[term] = (
                 np.fromiter(per_doc.keys(), dtype=np.int64, count=len(per_doc)),
-                idf * tf * (k1 + 1.0) / (tf + k1),
+                idf * pseudo_tf * (k1 + 1.0) / (pseudo_tf + k1),
             )
 
     def scores(self, query: Mapping[str, float]) -> np.ndarray:
