@@ -139,3 +139,13 @@ def test_the_passage_stage_lifts_the_person_whose_one_sentence_answers() -> None
     ranked = staged.rank(query, dense, k=3, query_vector=vector)
     assert ranked[0][0] == "buried"
     assert staged.rank(query, dense, k=3) == flat  # no question vector: the stage is skipped
+
+
+def test_warming_embeds_every_sentence_ahead_of_searches() -> None:
+    embed = CountingEmbed()
+    scorer = PassageScorer(embed)
+    scorer.warm_in_background(PEOPLE).join(timeout=60)
+    warmed = len(embed.texts)
+    assert warmed == sum(len(sentences(p)) for p in PEOPLE)
+    scorer.best(default_static().embed(["credit losses"])[0], PEOPLE)
+    assert len(embed.texts) == warmed

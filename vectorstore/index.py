@@ -303,6 +303,8 @@ class ExpertIndex:
     def _load(self, profiles: dict[str, ExpertProfile] | None = None) -> None:
         if profiles is None:
             profiles = dict(_read_profiles(self._collection))
+        if self._passages is not None:  # a sentence model is slow: have the vectors ready before searches
+            self._passages.warm_in_background(list(profiles.values()))
         self._state = _State(
             collection=self._collection,
             profiles=profiles,

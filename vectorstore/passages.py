@@ -4,12 +4,14 @@ A sentence-embedding model (all-MiniLM-L6-v2) is trained on sentence pairs; a wh
 (title, department, skills and a four-sentence bio) averaged into one vector blurs the one sentence
 that answers the question ("She rebuilt the provisioning model for IFRS 9"). The ranker re-scores
 its first-stage top candidates with the best cosine between the question and any one bio sentence.
-Sentence vectors are embedded on first use and remembered, so a warm index pays only for the
-question's own vector, which the dense search has already computed.
+Sentence vectors are remembered; the index warms them in a background thread after each load, and
+a search embeds any it still lacks, so a warm index pays only for the question's own vector, which
+the dense search has already computed.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Callable, Sequence
@@ -19,8 +21,11 @@ import numpy as np
 
 from vectorstore.models import ExpertProfile
 
+log = logging.getLogger(__name__)
+
 MIN_SENTENCE_WORDS = 3  # shorter pieces ("Dr.", "e.g.") are joined to the sentence before them
-CACHE_SIZE = 50_000  # remembered sentence vectors; 384 floats each for MiniLM, about 75 MB at most
+CACHE_SIZE = 60_000  # remembered sentence vectors; 384 floats each for MiniLM, about 90 MB at most
+WARM_BATCH = 64  # profiles per embedding call while warming
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 Embed = Callable[[list[str]], Sequence[Any]]
@@ -49,6 +54,7 @@ class PassageScorer:
         self._cache: dict[str, np.ndarray] = {}
         self._cache_size = cache_size
         self._lock = threading.Lock()
+        self._generation = 0  # bumped by each warm-up, so an older one stops early
 
     def best(self, query: np.ndarray, profiles: Sequence[ExpertProfile]) -> np.ndarray:
         """For each profile, its highest sentence cosine with the (unit) question vector."""
@@ -59,6 +65,29 @@ class PassageScorer:
         for i, group in enumerate(texts):
             out[i] = max(float(vectors[text] @ query) for text in group)
         return out
+
+    def warm_in_background(self, profiles: Sequence[ExpertProfile]) -> threading.Thread:
+        """Embed every profile's sentences in a daemon thread; a newer call makes this one stop."""
+        with self._lock:
+            self._generation += 1
+            generation = self._generation
+        thread = threading.Thread(
+            target=self.warm, args=(list(profiles), generation), name="passage-warm-up", daemon=True
+        )
+        thread.start()
+        return thread
+
+    def warm(self, profiles: Sequence[ExpertProfile], generation: int | None = None) -> None:
+        """Embed the sentences of `profiles` that are not cached yet (stops if a newer warm-up began)."""
+        for start in range(0, len(profiles), WARM_BATCH):
+            if generation is not None and generation != self._generation:
+                return
+            texts = [text for p in profiles[start : start + WARM_BATCH] for text in sentences(p)]
+            try:
+                self._vectors(texts)
+            except Exception as error:  # the model's own errors; searches will report them
+                log.warning("warming bio-sentence vectors stopped: %s", error)
+                return
 
     def _vectors(self, texts: list[str]) -> dict[str, np.ndarray]:
         with self._lock:
