@@ -132,7 +132,9 @@ def check_wish(service: CoachService, case: WishCase, report: QualityReport, sea
     profile_words = content_words(
         " ".join([profile.title, profile.department, *profile.expertise, profile.bio])
     )
-    wish_words = content_words(" ".join([case.wish, *answers, subject]))
+    # the wish as the coach read it counts too: a fixed typo ("negociate" -> "negotiate") is the person's word
+    read_as = default_coach().lexicon.phrases.normalise(case.wish)
+    wish_words = content_words(" ".join([case.wish, read_as, *answers, subject]))
     opener, *rest = flow.agenda.items
     report.add(case.wish, "agenda:opener", seams.opener(opener.detail, wish_words, profile_words))
     for item in rest:

@@ -23,6 +23,14 @@ PROMPTS_DIR = package_path("coach.prompts")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
+class MaxTokensField(StrEnum):
+    """Which request field carries the answer-length limit (servers read one or the other)."""
+
+    auto = "auto"
+    max_tokens = "max_tokens"  # Ollama, llama-cpp-python, vLLM, LM Studio
+    max_completion_tokens = "max_completion_tokens"  # OpenAI (its reasoning models refuse max_tokens)
+
+
 class EmbeddingKind(StrEnum):
     offline = "offline"
     openai = "openai"
@@ -41,7 +49,9 @@ class Settings(BaseSettings):
     embedding_model_path: Path | None = Field(
         default=None, description="Directory with model.onnx and tokenizer.json, for local."
     )
-    sample_profiles: Path = Field(default=SAMPLE_PROFILES, description="Indexed when the index is empty.")
+    sample_profiles: Path = Field(
+        default=SAMPLE_PROFILES, description="Indexed into an index never written before."
+    )
     prompts_dir: Path = Field(default=PROMPTS_DIR, description="Prompt templates and offline data.")
 
     openai_api_key: SecretStr | None = Field(
@@ -54,6 +64,14 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(default=30.0, gt=0, description="Seconds per LLM request.")
     llm_max_retries: int = Field(default=1, ge=0, le=5)
     llm_max_tokens: int = Field(default=900, ge=64, le=8000)
+    llm_max_tokens_field: MaxTokensField = Field(
+        default=MaxTokensField.auto,
+        description="Request field for llm_max_tokens: auto is max_tokens with OPENAI_BASE_URL, else max_completion_tokens.",
+    )
+    llm_system_role: bool = Field(
+        default=True,
+        description="false: send the instructions in the first user message (chat templates without a system role).",
+    )
     breaker_cooldown: float = Field(default=60.0, ge=0, description="Seconds to skip a failing LLM.")
     llm_rerank: bool = Field(default=True, description="Let the LLM re-rank the people found per question.")
 
@@ -74,6 +92,11 @@ class Settings(BaseSettings):
     @property
     def mode(self) -> Mode:
         return Mode.llm if self.openai_api_key or self.openai_base_url else Mode.offline
+
+    @property
+    def max_file_bytes(self) -> int:
+        """The profile file size limit in bytes: decimal megabytes, as every message states it."""
+        return int(self.max_file_mb * 1_000_000)
 
     @property
     def chroma_dir(self) -> Path:

@@ -27,3 +27,7 @@ class IndexStateError(CoachError):
 
 class LLMUnavailable(CoachError):
     """The configured LLM failed; the caller falls back to the offline coach."""
+
+
+class IndexUnavailableError(IndexStateError):
+    """The index's storage (a Chroma server, or the disk) cannot be reached or written right now."""

@@ -30,6 +30,10 @@ RecentAsks = Callable[[Sequence[str]], Mapping[str, int]]
 DEFAULT_CAPACITY = 4  # intro requests per expert per 30 days when the profile sets no max_chats_per_month
 COMPARABLE = 0.6  # matches scoring at least this share of the best one count as comparably good
 LOAD_WEIGHT = 1.0  # a fully booked expert's score counts half
+MAX_UNKNOWN_SUBJECT = 0.5  # a subject phrase with a larger share of words nobody here uses is unknown here
+MIN_SUBJECT_WORDS = (
+    3  # ... when it has at least this many words (a lexicon name such as "cybersecurity" need not)
+)
 
 
 def search_question(
@@ -136,7 +140,7 @@ def match_question(
     # A question about a subject nobody found knows cannot be answered here, whatever its frame words
     # ("costs", "stakeholders") share with someone's profile.
     subject_known = not question.topic or any(
-        m.profile.id in vouched or index.fit(question.topic, m.profile).fits for m in found
+        m.profile.id in vouched or _knows_subject(index, question.topic, m.profile) for m in found
     )
     fits = [
         m
@@ -147,6 +151,15 @@ def match_question(
     ]
     connector = None if fits else find_connector(index, question, found)
     return QuestionMatches(question=question, matches=ordered, connector=connector, nobody_fits=not fits)
+
+
+def _knows_subject(index: ExpertIndex, topic: str, profile: ExpertProfile) -> bool:
+    """Whether a profile knows the subject the person named. A subject most of whose words nobody here uses
+    at all ("commercial aviation maintenance", "semiconductor chip design") is not known here, however well
+    its one familiar word ("commercial", "design") matches someone."""
+    signals = index.fit(topic, profile)
+    phrase = len(re.findall(r"[^\W\d_]{3,}", topic)) >= MIN_SUBJECT_WORDS  # one word: the fit rule alone
+    return signals.fits and not (phrase and signals.unknown > MAX_UNKNOWN_SUBJECT)
 
 
 def find_connector(

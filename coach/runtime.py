@@ -33,9 +33,13 @@ def build_embedding(settings: Settings) -> CoachEmbedding:
 
 
 def open_index(settings: Settings, *, seed: bool = True, progress: Progress | None = None) -> ExpertIndex:
-    """Open the configured index; on first use with an empty index, load the bundled sample organisation."""
+    """Open the configured index; on an index never written before, load the bundled sample organisation.
+
+    Only a never-initialised index is seeded: one that a real import emptied stays empty, so the
+    fictional sample never mixes into a real deployment.
+    """
     index = ExpertIndex.open(settings.data_dir, build_embedding(settings), chroma_url=settings.chroma_url)
-    if seed and index.count() == 0 and settings.sample_profiles.exists():
+    if seed and not index.initialised and settings.sample_profiles.exists():
         result = load_profiles(settings.sample_profiles)
         log.info("indexing %d sample profiles from %s", len(result.profiles), settings.sample_profiles)
         index.upsert(result.profiles, progress=progress)
@@ -49,16 +53,9 @@ def open_journal(settings: Settings) -> Journal:
 
 def build_service(settings: Settings, index: ExpertIndex, journal: Journal | None = None) -> CoachService:
     """The coach with the LLM engine when one is configured, else offline only."""
-    from coach.llm.breaker import CircuitBreaker
-    from coach.llm.client import build_chat_model
     from coach.llm.engine import LLMEngine
 
-    chat_model = build_chat_model(settings)
-    llm = None
-    if chat_model is not None:
-        llm = LLMEngine(
-            chat_model, settings.prompts_dir, breaker=CircuitBreaker(cooldown_s=settings.breaker_cooldown)
-        )
+    llm = LLMEngine.from_settings(settings)
     return CoachService(index=index, llm=llm, journal=journal, rerank=settings.llm_rerank)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
@@ -13,6 +13,7 @@ from coach.engine import Engine
 from coach.errors import CoachInputError, LLMUnavailable
 from coach.journal.store import Journal
 from coach.journal.whatnext import NextQuestionWriter, Suggestion, suggest_next
+from coach.llm.report import LLMReport, collecting
 from coach.llm.rerank import Reranker, match_reranked
 from coach.matching import match_question
 from coach.models import (
@@ -49,6 +50,7 @@ class StepResult:
     fallback: str | None
     clarification: Clarification | None = None
     questions: list[LearningQuestion] = field(default_factory=list)
+    llm: LLMReport | None = None  # the model calls behind it: request shapes used, names dropped
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class IntroResult:
     message: IntroMessage
     mode: Mode
     fallback: str | None
+    llm: LLMReport | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class FlowResult:
     matches: list[QuestionMatches]
     agenda: Agenda | None
     intro: IntroResult | None
+    llm: LLMReport | None = None  # every model call of the flow, re-ranking included
 
 
 @dataclass(frozen=True)
@@ -92,10 +96,10 @@ class CoachService:
         """Clarify (at most twice) or produce 3-5 learning questions."""
         wish = _checked(wish, "wish")
         answers = [_checked(a, "answer") for a in answers]
-        outcome, mode, fallback = self._run(lambda engine: engine.next_step(wish, answers))
+        outcome, mode, fallback, report = self._run(lambda engine: engine.next_step(wish, answers))
         if isinstance(outcome, Clarification):
-            return StepResult(mode=mode, fallback=fallback, clarification=outcome)
-        return StepResult(mode=mode, fallback=fallback, questions=list(outcome)[:MAX_QUESTIONS])
+            return StepResult(mode=mode, fallback=fallback, clarification=outcome, llm=report)
+        return StepResult(mode=mode, fallback=fallback, questions=list(outcome)[:MAX_QUESTIONS], llm=report)
 
     def match(
         self, questions: Sequence[LearningQuestion], *, k: int = 3, filters: SearchFilters | None = None
@@ -175,10 +179,10 @@ class CoachService:
             minutes=minutes,
             topic=topic,
         )
-        message, mode, fallback = self._run(lambda engine: engine.draft_intro(request))
+        message, mode, fallback, report = self._run(lambda engine: engine.draft_intro(request))
         if self.journal is not None:
             self.journal.log_intro(user_id, expert.id)
-        return IntroResult(message=message, mode=mode, fallback=fallback)
+        return IntroResult(message=message, mode=mode, fallback=fallback, llm=report)
 
     def follow_up(
         self,
@@ -224,7 +228,21 @@ class CoachService:
 
         With `best_guess` (the default, for callers that cannot ask back) an unanswered clarification takes
         its first choice; without it the result stops at the clarification, with no questions yet. A `start`
-        time (read in `tz`) adds the calendar invite to the agenda."""
+        time (read in `tz`) adds the calendar invite to the agenda. With an LLM, `llm` reports every call."""
+        with collecting() as calls:
+            flow = self._ask(wish, answers, filters, best_guess=best_guess, start=start, tz=tz)
+        return replace(flow, llm=LLMReport(tuple(calls))) if self.llm is not None else flow
+
+    def _ask(
+        self,
+        wish: str,
+        answers: Sequence[str],
+        filters: SearchFilters | None,
+        *,
+        best_guess: bool,
+        start: datetime | None,
+        tz: str,
+    ) -> FlowResult:
         step = self.step(wish, answers)
         given = list(answers)
         while step.clarification is not None and best_guess and len(given) < 2:
@@ -252,14 +270,15 @@ class CoachService:
         intro = self.intro(top.profile.id, [question.text], evidence=top.evidence, topic=question.topic)
         return FlowResult(step=step, matches=matches, agenda=agenda, intro=intro)
 
-    def _run(self, call: Callable[[Engine], T]) -> tuple[T, Mode, str | None]:
+    def _run(self, call: Callable[[Engine], T]) -> tuple[T, Mode, str | None, LLMReport | None]:
         if self.llm is None:
-            return call(self.offline), Mode.offline, None
-        try:
-            return call(self.llm), Mode.llm, None
-        except LLMUnavailable as exc:
-            log.warning("LLM unavailable, using the offline coach: %s", exc)
-            return call(self.offline), Mode.offline, str(exc)
+            return call(self.offline), Mode.offline, None, None
+        with collecting() as calls:
+            try:
+                return call(self.llm), Mode.llm, None, LLMReport(tuple(calls))
+            except LLMUnavailable as exc:
+                log.warning("LLM unavailable, using the offline coach: %s", exc)
+                return call(self.offline), Mode.offline, str(exc), LLMReport(tuple(calls))
 
 
 def _checked(text: str, what: str) -> str:

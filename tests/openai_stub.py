@@ -41,12 +41,19 @@ _ERROR_KINDS: dict[int, tuple[str, str | None, str]] = {
 
 @dataclass(frozen=True)
 class StubReply:
-    """One scripted answer: assistant text, a tool call, or an HTTP error, optionally slow."""
+    """One scripted answer: assistant text, a tool call, an HTTP error or a raw body, optionally slow.
+
+    `raw` is sent as the whole response body, with `status` and `content_type`, instead of a chat
+    completion or an OpenAI-style error: a real server's own error body, a proxy's HTML page, `{}`.
+    """
 
     content: str | None = None
     status: int = 200
     delay_s: float = 0.0
     tool_call: dict[str, Any] | None = None
+    raw: str | None = None
+    content_type: str = "application/json"
+    finish_reason: str | None = None  # e.g. "length" for an answer cut off at max_tokens
 
 
 @dataclass(frozen=True)
@@ -278,6 +285,8 @@ class OpenAIStub:
             except Exception as exc:  # a broken test handler should surface, not hang the client
                 return _error_response(500, f"OpenAIStub handler raised {exc!r}")
             await self._sleep(reply.delay_s)
+            if reply.raw is not None:
+                return Response(reply.raw, status_code=reply.status, media_type=reply.content_type)
             if reply.status >= 400:
                 return _error_response(reply.status, reply.content)
             if self.ignore_response_format and chat.response_format_type in ("json_schema", "json_object"):
@@ -376,6 +385,7 @@ def _completion(chat: ChatRequest, reply: StubReply) -> dict[str, Any]:
     if reply.tool_call is not None:
         message["tool_calls"] = [_tool_call_json(reply.tool_call)]
         finish_reason = "tool_calls"
+    finish_reason = reply.finish_reason or finish_reason
     return {
         "id": f"chatcmpl-{uuid.uuid4().hex}",
         "object": "chat.completion",

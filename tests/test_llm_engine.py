@@ -18,7 +18,8 @@ from coach.config import PROMPTS_DIR, Settings
 from coach.errors import CoachInputError, LLMUnavailable
 from coach.llm.breaker import BreakerState, CircuitBreaker
 from coach.llm.client import PLACEHOLDER_KEY, build_chat_model, describe
-from coach.llm.engine import CHANNEL_LIMITS, LLMEngine
+from coach.llm.engine import LLMEngine
+from coach.llm.intro import CHANNEL_LIMITS
 from coach.models import MAX_WISH_CHARS, Channel, Clarification, IntroRequest, LearningQuestion, Tone
 from tests.openai_stub import ChatRequest, OpenAIStub, StubReply
 from vectorstore.models import ExpertProfile, FieldEvidence
@@ -128,7 +129,7 @@ def repaired(request: ChatRequest) -> bool:
     return REPAIR_MARK in request.last_user_text
 
 
-# --- coach/llm.py
+# --- coach/llm/client.py
 
 
 @pytest.mark.parametrize(
@@ -318,13 +319,17 @@ def test_rewrite_queries_gives_one_query_per_question_in_order(engine: LLMEngine
 # --- failure modes: LLMUnavailable, so the caller falls back, and nothing invented gets out
 
 
-def test_json_schema_rejected_with_400_falls_back_to_json_mode(engine: LLMEngine, stub: OpenAIStub) -> None:
+def test_json_schema_rejected_with_400_falls_back_to_json_object_with_the_schema(
+    engine: LLMEngine, stub: OpenAIStub
+) -> None:
     stub.enqueue(StubReply(status=400, content="response_format json_schema is not supported"), step(3))
 
     result = engine.next_step("publishing finance")
 
     assert isinstance(result, list) and len(result) == 3
-    assert [r.response_format_type for r in stub.chat_requests] == ["json_schema", "json_object"]
+    first, second = stub.chat_requests
+    assert [first.response_format_type, second.response_format_type] == ["json_schema", "json_object"]
+    assert second.response_format is not None and second.response_format["schema"]["required"]
     assert engine.calls == 2
 
 
@@ -336,9 +341,7 @@ class Failure:
 
 
 FAILURES = {
-    "400 on both formats": Failure(
-        (StubReply(status=400), StubReply(status=400)), r"request rejected \(400\)", 2
-    ),
+    "400 on every shape": Failure((StubReply(status=400),) * 4, "refused every request shape", 4),
     "429": Failure((StubReply(status=429),), "rate limited", 1),
     "500": Failure((StubReply(status=500),), "server error 500", 1),
     "503": Failure((StubReply(status=503),), "server error 503", 1),
@@ -421,13 +424,12 @@ def test_a_server_that_ignores_response_format_yields_llm_unavailable(
     [
         "Sure! Details at https://evil.example/x - would you have 20 minutes? No worries if not.",
         "Would you have 20 minutes? ![pixel](http://evil.example/t.png) No worries if not at all.",
-        "Would you have 20 minutes? Reach me at alex@example.com. No worries if not at all.",
         "Would you have 20 minutes? <a href='x'>click</a> No worries if not at all, truly.",
         "I'm [Your Name]. Would you have 20 minutes for a coffee? No worries if not at all.",
         "Would you be my mentor for the next year? No worries if not, thanks so much.",
         "x" * 400,
     ],
-    ids=["url", "markdown image", "email", "html", "placeholder", "be my mentor", "too long for linkedin"],
+    ids=["url", "markdown image", "html", "placeholder", "be my mentor", "too long for linkedin"],
 )
 def test_unsafe_or_oversized_intro_is_repaired_once_then_refused(
     engine: LLMEngine, stub: OpenAIStub, bad_body: str

@@ -153,7 +153,7 @@ CASES = [
     Case(
         "Why does the price of paper matter so much to us, and what do we do when it spikes?",
         False,
-        "the business",
+        "the price of paper",  # the question's own subject, not "the business"
     ),
     Case("what makes a good pitch deck?", clarifies=False, domain="pitch deck"),
     Case("I work in retail and want to move into e-commerce", False, "e-commerce", "career-paths"),

@@ -130,6 +130,31 @@ def test_ask_json_contract() -> None:
     assert payload["intro"]["channel"] == "email" and payload["intro"]["subject"]
 
 
+def test_ask_json_says_which_request_shape_each_llm_call_used(
+    openai_stub: OpenAIStub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    openai_stub.enqueue(StubReply(content=QUESTIONS_JSON))
+    openai_stub.default = StubReply(
+        content=json.dumps(
+            {"subject": "20 minutes?", "body": "Hi, would you have 20 minutes for a coffee soon?"}
+        )
+    )
+    monkeypatch.setenv("OPENAI_BASE_URL", openai_stub.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "test")
+    monkeypatch.setenv("COACH_LLM_RERANK", "false")
+    result = CliRunner().invoke(cli, ["ask", WISH, "--answer", "how it makes money", "--json"])
+    assert result.exit_code == 0, result.output
+    llm = json.loads(result.stdout)["llm"]
+    assert llm["shapes"] == ["json_schema"] and llm["requests"] >= 2
+    assert {"coach_step", "intro_message"} <= {call["task"] for call in llm["calls"]}
+    assert all(call["shape"] == "json_schema" and call["tried"] for call in llm["calls"])
+
+
+def test_ask_json_has_no_llm_report_offline() -> None:
+    result = CliRunner().invoke(cli, ["ask", WISH, "--answer", "how it makes money", "--json"])
+    assert json.loads(result.stdout)["llm"] is None
+
+
 def test_agenda_cli_writes_a_valid_ics(tmp_path: Path) -> None:
     from icalendar import Calendar
 

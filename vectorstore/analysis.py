@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import Stemmer
 
@@ -121,7 +121,7 @@ _STEM_GROUPS: dict[str, tuple[str, ...]] = {
 STEM_OVERRIDES: dict[str, str] = {word: root for root, words in _STEM_GROUPS.items() for word in words}
 
 
-@cache
+@lru_cache(maxsize=65_536)  # bounded: every distinct word of every query lands here
 def stem(word: str) -> str:
     """The Snowball (Porter 2) stem of one lower-case word, except the known collisions above."""
     return STEM_OVERRIDES.get(word) or str(_stemmer().stemWord(word))

@@ -3,96 +3,101 @@
 from __future__ import annotations
 
 import logging
-import re
+import threading
+import time
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlparse
 
-import chromadb
 import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection as ChromaCollection
-from chromadb.config import Settings as ChromaSettings
-from filelock import FileLock, Timeout
+from filelock import FileLock
 
-from coach.errors import IndexBusyError, IndexStateError
+from coach.errors import IndexStateError, ProfileError
+from vectorstore.client import open_client
+from vectorstore.disk import make_private, room, store_bytes
 from vectorstore.embeddings import CoachEmbedding
+from vectorstore.failures import GenerationGone, as_coach_error, chroma_failures, disk_full
 from vectorstore.filters import FilterIndex
 from vectorstore.fit import FitSignals, fit_signals
+from vectorstore.generations import GRACE_S, Generations
 from vectorstore.models import ExpertMatch, ExpertProfile, FieldEvidence, SearchFilters
 from vectorstore.passages import PassageScorer
+from vectorstore.records import UpsertReport, plan_upsert, read_profiles, record_metadata
 from vectorstore.retrieval import RetrievalConfig, Retriever
 
 log = logging.getLogger(__name__)
 
-COLLECTION_PREFIX = "experts"
 DENSE_CANDIDATES = 100
+REFRESH_S = 2.0  # with a shared server: how stale a process's view of the index may be, at most
+PUBLISH_ATTEMPTS = 3
+DEFAULT_BYTES_PER_PROFILE = 8_000  # before a store has its own figure (measured: 4-7 KB)
 Progress = Callable[[int, int], None]
-
-
-@dataclass
-class UpsertReport:
-    """What an import changed; ids are listed so callers can show them."""
-
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
-
-    def counts(self) -> dict[str, int]:
-        return {name: len(getattr(self, name)) for name in ("added", "updated", "unchanged", "removed")}
-
-
-def open_client(data_dir: Path | None, chroma_url: str | None) -> tuple[ClientAPI, FileLock | None]:
-    """An HttpClient for a server URL, else an embedded PersistentClient that this process owns."""
-    settings = ChromaSettings(anonymized_telemetry=False)
-    if chroma_url:
-        url = urlparse(chroma_url)
-        return chromadb.HttpClient(
-            host=url.hostname or "localhost",
-            port=url.port or (443 if url.scheme == "https" else 8000),
-            ssl=url.scheme == "https",
-            settings=settings,
-        ), None
-    if data_dir is None:
-        raise IndexStateError("Give a data directory (COACH_DATA_DIR) or a Chroma server (COACH_CHROMA_URL)")
-    data_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(data_dir / "index.lock", timeout=0)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise IndexBusyError(
-            f"Another coach process is using the index in {data_dir}. Stop it, point COACH_DATA_DIR "
-            "elsewhere, or share one index through a server: chroma run --path DIR, then COACH_CHROMA_URL."
-        ) from None
-    return chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=settings), lock
+Exclusive = Callable[[], AbstractContextManager[object]]
+__all__ = ["ExpertIndex", "Progress", "UpsertReport", "open_client"]
 
 
 class ExpertIndex:
-    """Expert profiles in a Chroma collection, with in-memory lexical ranking and filters."""
+    """Expert profiles in a Chroma collection, with in-memory lexical ranking and filters.
 
-    def __init__(self, client: ClientAPI, embedding: CoachEmbedding, lock: FileLock | None = None) -> None:
+    Writes build a new generation and switch to it (vectorstore/generations.py); searches read one
+    generation throughout and never wait for a write. With a shared server (`shared=True`) the index
+    follows the pointer that other processes move, checking it at most every `refresh_s` seconds.
+    """
+
+    def __init__(
+        self,
+        client: ClientAPI,
+        embedding: CoachEmbedding,
+        lock: FileLock | None = None,
+        *,
+        shared: bool = False,
+        chroma_dir: Path | None = None,
+        where: str = "the embedded index",
+        exclusive: Exclusive | None = None,
+        refresh_s: float = REFRESH_S,
+        grace_s: float = GRACE_S,
+    ) -> None:
         self._client = client
         self._embedding = embedding
         self._lock = lock
+        self._shared = shared
+        self._chroma_dir = chroma_dir
+        self._where = where
+        self._exclusive: Exclusive = exclusive or nullcontext
+        self._refresh_s = refresh_s
+        self._grace_s = grace_s
+        self._gens = Generations(client, shared=shared, chroma_dir=chroma_dir, grace_s=grace_s)
         # Bio-sentence vectors outlive each write's new Retriever: they are costly under a real model.
         self._passages = PassageScorer(embedding) if embedding.passage_weight else None
-        self._collection = self._resolve()
-        self._load()
+        self._write_lock = threading.Lock()
+        self._reload_lock = threading.Lock()
+        self._checked = self._collected = time.monotonic()
+        self.initialised = False  # True once any import was published here (never seed the sample then)
+        with chroma_failures(where), self._write_lock:
+            self._state = self._resolve()
+            self._tidy()
 
     @classmethod
     def open(
-        cls, data_dir: Path | None, embedding: CoachEmbedding, chroma_url: str | None = None
+        cls,
+        data_dir: Path | None,
+        embedding: CoachEmbedding,
+        chroma_url: str | None = None,
+        *,
+        exclusive: Exclusive | None = None,
     ) -> ExpertIndex:
         client, lock = open_client(data_dir, chroma_url)
         try:
-            return cls(client, embedding, lock)
+            if chroma_url:
+                return cls(client, embedding, shared=True, where=chroma_url, exclusive=exclusive)
+            assert data_dir is not None
+            chroma_dir = data_dir / "chroma"
+            return cls(
+                client, embedding, lock, chroma_dir=chroma_dir, where=str(data_dir), exclusive=exclusive
+            )
         except BaseException:
             if lock is not None:
                 lock.release()
@@ -107,6 +112,10 @@ class ExpertIndex:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def use_exclusive(self, exclusive: Exclusive) -> None:
+        """Run every later write inside `exclusive()`, e.g. a lock shared by all app instances."""
+        self._exclusive = exclusive
 
     @property
     def embedding_key(self) -> str:
@@ -123,11 +132,14 @@ class ExpertIndex:
 
     def raw_collection(self) -> ChromaCollection:
         """The live Chroma collection, for benchmarks that compare against a bare query."""
-        return self._collection
+        collection = self._current().collection
+        if collection is None:
+            raise IndexStateError("The index is empty: import profiles first (coach index FILE).")
+        return collection
 
     def facets(self) -> dict[str, list[str]]:
         """Distinct locations, departments and languages, for filter pickers."""
-        return self._state.filters.facets()
+        return self._current().filters.facets()
 
     def search(
         self, question: str, k: int = 5, filters: SearchFilters | None = None, *, explain: bool = True
@@ -136,9 +148,21 @@ class ExpertIndex:
 
         explain=False skips the evidence, for callers that re-rank candidates and explain only the final few.
         """
+        with chroma_failures(self._where):
+            state = self._current()
+            try:
+                with self._gens.lease(state.name), chroma_failures(self._where):
+                    return self._search(state, question, k, filters, explain)
+            except GenerationGone:  # outlived its grace elsewhere: follow the pointer and try once more
+                state = self._current(force=True)
+                with self._gens.lease(state.name), chroma_failures(self._where):
+                    return self._search(state, question, k, filters, explain)
+
+    def _search(
+        self, state: _State, question: str, k: int, filters: SearchFilters | None, explain: bool
+    ) -> list[ExpertMatch]:
         question = question.strip()
-        state = self._state  # one read: an import swapping the state mid-search cannot mix old and new
-        if not question or not state.profiles or k <= 0:
+        if not question or not state.profiles or k <= 0 or state.collection is None:
             return []
         allowed = state.filters.allowed(filters)
         if allowed is not None and not allowed:
@@ -170,11 +194,11 @@ class ExpertIndex:
 
     def explain(self, question: str, profile: ExpertProfile) -> list[FieldEvidence]:
         """Which profile fields and phrases answer the question."""
-        return self._state.retriever.explain(question, profile)
+        return self._current().retriever.explain(question, profile)
 
     def fit(self, question: str, profile: ExpertProfile) -> FitSignals:
         """How well a profile fits a question (vectorstore/fit.py); `.fits` is the calibrated decision."""
-        return fit_signals(self._state.retriever, question, profile)
+        return fit_signals(self._current().retriever, question, profile)
 
     def upsert(
         self,
@@ -186,86 +210,168 @@ class ExpertIndex:
     ) -> UpsertReport:
         """Add or update profiles, all or nothing; replace=True also removes those not given (except `keep`)."""
         incoming = {profile.id: profile for profile in profiles}
-        report = UpsertReport()
-        for pid, profile in incoming.items():
-            current = self._profiles.get(pid)
-            if current is None:
-                report.added.append(pid)
-            elif current.content_hash() != profile.content_hash():
-                report.updated.append(pid)
-            else:
-                report.unchanged.append(pid)
-        if replace:
-            report.removed = [pid for pid in self._profiles if pid not in incoming and pid not in keep]
-        if report.changed:
-            keep = [pid for pid in self._profiles if pid not in report.removed and pid not in report.updated]
-            write = [incoming[pid] for pid in report.added + report.updated]
-            self._write_generation(keep, write, progress)
-        elif progress:
-            progress(len(incoming), len(incoming))
-        return report
+        if replace and not incoming:
+            raise ProfileError("No profiles to import: replacing would empty the index. Nothing was changed.")
+        with chroma_failures(self._where), self._write_lock, self._exclusive():
+            for _ in range(PUBLISH_ATTEMPTS):
+                state = self._current(force=True)
+                report = plan_upsert(incoming, state.profiles, replace, keep)
+                if not report.changed:
+                    if progress:
+                        progress(len(incoming), len(incoming))
+                    return report
+                kept = [
+                    pid for pid in state.profiles if pid not in report.removed and pid not in report.updated
+                ]
+                write = [incoming[pid] for pid in report.added + report.updated]
+                if self._write_generation(state, kept, write, progress, base=state.name):
+                    return report
+                log.warning("another process switched the index during this import; rebuilding on top of it")
+        raise IndexStateError("Other imports kept finishing during this one; run it again.")
 
     # --- generations: every write builds a complete new collection, then switches to it atomically
 
-    def _collections(self) -> list[ChromaCollection]:
-        prefix = f"{COLLECTION_PREFIX}-"
-        names = [c if isinstance(c, str) else c.name for c in self._client.list_collections()]
-        return [
-            self._client.get_collection(n, embedding_function=None) for n in names if n.startswith(prefix)
-        ]
+    def _resolve(self) -> _State:
+        """The state to start from: the pointer's generation, an older layout's, or a re-index."""
+        pointer = self._gens.pointer()
+        if pointer is None:
+            legacy = self._gens.legacy()
+            mine = [c for c in legacy if (c.metadata or {}).get("embedding") == self.embedding_key]
+            if mine:  # adopt it; if another process adopted one first, take theirs
+                self._gens.publish(mine[-1], None, self.embedding_key)
+                pointer = self._gens.pointer()
+            elif legacy:
+                return self._reindex(legacy[-1].name, base=None)
+        if pointer is None:
+            return _State.empty()
+        self.initialised = True
+        if pointer.embedding != self.embedding_key:
+            return self._reindex(pointer.current, base=pointer.current)
+        return self._load(self._open(pointer.current), pointer.generation)
 
-    def _resolve(self) -> ChromaCollection:
-        complete = [c for c in self._collections() if (c.metadata or {}).get("complete")]
-        mine = [c for c in complete if (c.metadata or {}).get("embedding") == self.embedding_key]
-        for stale in self._collections():
-            if not (stale.metadata or {}).get("complete"):
-                log.warning("dropping unfinished index write %s", stale.name)
-                self._client.delete_collection(stale.name)
-        if mine:
-            best = max(mine, key=lambda c: int((c.metadata or {}).get("generation", 0)))
-            return self._client.get_collection(best.name, embedding_function=self._embedding)  # type: ignore[arg-type]
-        collection = self._new_collection(generation=1)
-        previous = max(complete, key=lambda c: int((c.metadata or {}).get("generation", 0)), default=None)
-        if previous is not None:
-            log.warning("re-indexing %s with embedding %s", previous.name, self.embedding_key)
-            profiles = [p for _, p in _read_profiles(previous)]
-            self._fill(collection, [], previous, profiles, None)
-        self._finish(collection, [c for c in complete])
-        return collection
+    def _reindex(self, source: str, base: str | None) -> _State:
+        collection = self._client.get_collection(source, embedding_function=None)
+        log.warning("re-indexing %s with embedding %s", source, self.embedding_key)
+        profiles = [p for _, p in read_profiles(collection)]
+        with self._exclusive():
+            if not self._write_generation(_State.empty(), [], profiles, None, base=base):
+                raise IndexStateError("Another process re-indexed at the same time; start again.")
+        self.initialised = True
+        return self._state
 
-    def _new_collection(self, generation: int) -> ChromaCollection:
-        name = f"{COLLECTION_PREFIX}-{_slug(self.embedding_key)}-g{generation}"
-        if name in {c.name for c in self._collections()}:
-            self._client.delete_collection(name)
-        return self._client.create_collection(
-            name,
-            embedding_function=self._embedding,  # type: ignore[arg-type]
-            metadata={"complete": False, "embedding": self.embedding_key, "generation": generation},
-            configuration={"hnsw": {"space": "cosine"}},
-        )
+    def _open(self, name: str) -> ChromaCollection:
+        return self._client.get_collection(name, embedding_function=self._embedding)  # type: ignore[arg-type]
 
     def _write_generation(
-        self, keep: list[str], write: list[ExpertProfile], progress: Progress | None
-    ) -> None:
-        generation = int((self._collection.metadata or {}).get("generation", 0)) + 1
-        target = self._new_collection(generation)
+        self,
+        source: _State,
+        keep: list[str],
+        write: list[ExpertProfile],
+        progress: Progress | None,
+        base: str | None,
+    ) -> bool:
+        """Build the next generation from `source` plus `write`, then publish it; False if another won."""
+        need = self._bytes_needed(source, len(keep) + len(write))
+        if self._chroma_dir is not None and room(self._chroma_dir) < need:  # refuse before filling the disk
+            raise disk_full(self._where, f": this import needs about {need / 1e6:.0f} MB")
+        target = self._gens.begin(self.embedding_key, source.generation + 1, self._embedding)
+
+        def tick(done: int, total: int) -> None:
+            self._gens.heartbeat(target)
+            if progress:
+                progress(done, total)
+
         try:
-            self._fill(target, keep, self._collection, write, progress)
+            self._fill(target, keep, source.collection, write, tick)
+            # What was just written, in the order it was written, without reading 10k profiles back.
+            written = {**{pid: source.profiles[pid] for pid in keep}, **{p.id: p for p in write}}
+            state = self._load(target, source.generation + 1, written)
+            published = self._gens.publish(target, base, self.embedding_key)
         except Exception as exc:
-            self._client.delete_collection(target.name)
-            raise IndexStateError(f"Writing the index failed, nothing was changed: {exc}") from exc
-        previous = self._collection
-        self._finish(target, [])
-        self._collection = target
-        # What was just written, in the order it was written, without reading 10k profiles back.
-        self._load({**{pid: self._profiles[pid] for pid in keep}, **{p.id: p for p in write}})
-        self._client.delete_collection(previous.name)  # only after searches have moved to the new state
+            error = as_coach_error(exc, self._where)
+            if error is None or type(error) is IndexStateError:
+                # Chroma words running out of space as e.g. "Error in compaction": look at the disk.
+                short = self._chroma_dir is not None and room(self._chroma_dir) < need
+                error = (
+                    disk_full(self._where)
+                    if short
+                    else IndexStateError(f"Writing the index failed, nothing was changed: {exc}")
+                )
+            self._abandon(target)
+            raise error from exc
+        if not published:
+            self._abandon(target)
+            return False
+        self._state = state  # searches move to the new generation; the old one goes once they let go
+        self.initialised = True
+        self._tidy()
+        return True
+
+    def _bytes_needed(self, source: _State, rows: int) -> int:
+        """What a new generation of `rows` profiles will take on disk: this store's bytes per profile so far."""
+        if self._chroma_dir is None:
+            return 0
+        per_profile = DEFAULT_BYTES_PER_PROFILE
+        if len(source.profiles) >= 100:
+            per_profile = max(store_bytes(self._chroma_dir) // len(source.profiles), 1_000)
+        return rows * per_profile + 5_000_000
+
+    def _abandon(self, target: ChromaCollection) -> None:
+        try:
+            self._gens.abandon(target)
+        except Exception as exc:  # the store is down or full: the next start or import collects it
+            log.warning("could not remove the unfinished index write %s: %s", target.name, exc)
+
+    def _tidy(self) -> None:
+        """Collect generations nobody can read and keep the embedded index's files private."""
+        try:
+            self._gens.collect()
+            if self._chroma_dir is not None:
+                make_private(self._chroma_dir)
+        except Exception as exc:  # tidying is best effort; the data is safe either way
+            log.warning("could not tidy old index generations: %s", exc)
+        self._collected = time.monotonic()
+
+    def _current(self, *, force: bool = False) -> _State:
+        """The state to read; with a shared server, follow the pointer when it moved (at most every refresh_s)."""
+        state = self._state
+        if not force and (not self._shared or time.monotonic() - self._checked < self._refresh_s):
+            return state
+        if not self._reload_lock.acquire(blocking=force):
+            return state  # another thread is loading the new generation; keep reading this one
+        try:
+            self._checked = time.monotonic()
+            try:
+                pointer = self._gens.pointer()
+            except Exception as exc:
+                if force:
+                    raise
+                log.warning(
+                    "could not read the index pointer, still serving generation %s: %s", state.name, exc
+                )
+                return state
+            if pointer is not None and pointer.current != state.name:
+                if pointer.embedding != self.embedding_key:
+                    log.error(
+                        "the shared index was rebuilt with embedding %s; this process uses %s: give every "
+                        "process the same COACH_EMBEDDING",
+                        pointer.embedding,
+                        self.embedding_key,
+                    )
+                    return state
+                self._state = self._load(self._open(pointer.current), pointer.generation)
+                self.initialised = True
+            if self._shared and time.monotonic() - self._collected > self._grace_s / 2:
+                self._tidy()
+            return self._state
+        finally:
+            self._reload_lock.release()
 
     def _fill(
         self,
         target: ChromaCollection,
         keep: Sequence[str],
-        source: ChromaCollection,
+        source: ChromaCollection | None,
         write: Sequence[ExpertProfile],
         progress: Progress | None,
     ) -> None:
@@ -273,6 +379,7 @@ class ExpertIndex:
         total = len(keep) + len(write)
         done = 0
         for start in range(0, len(keep), batch):
+            assert source is not None, "kept rows come from the current generation"
             got = source.get(ids=list(keep[start : start + batch]), include=["embeddings", "metadatas"])
             target.add(ids=got["ids"], embeddings=got["embeddings"], metadatas=got["metadatas"])  # type: ignore[arg-type]
             done += len(got["ids"])
@@ -286,27 +393,21 @@ class ExpertIndex:
             target.add(
                 ids=[profile.id for profile in chunk],
                 embeddings=self._embedding(texts),
-                metadatas=[_metadata(profile) for profile in chunk],
+                metadatas=[record_metadata(profile) for profile in chunk],
             )
             done += len(chunk)
             if progress:
                 progress(done, total)
 
-    def _finish(self, target: ChromaCollection, old: Sequence[ChromaCollection]) -> None:
-        metadata = dict(target.metadata or {})
-        metadata["complete"] = True
-        target.modify(metadata=metadata)
-        for collection in old:
-            if collection.name != target.name:
-                self._client.delete_collection(collection.name)
-
-    def _load(self, profiles: dict[str, ExpertProfile] | None = None) -> None:
+    def _load(
+        self, collection: ChromaCollection, generation: int, profiles: dict[str, ExpertProfile] | None = None
+    ) -> _State:
         if profiles is None:
-            profiles = dict(_read_profiles(self._collection))
+            profiles = dict(read_profiles(collection))
         if self._passages is not None:  # a sentence model is slow: have the vectors ready before searches
             self._passages.warm_in_background(list(profiles.values()))
-        self._state = _State(
-            collection=self._collection,
+        return _State(
+            collection=collection,
             profiles=profiles,
             filters=FilterIndex(profiles.values()),
             retriever=Retriever(
@@ -318,45 +419,28 @@ class ExpertIndex:
                 ),
                 passages=self._passages,
             ),
+            generation=generation,
         )
 
     @property
     def _profiles(self) -> dict[str, ExpertProfile]:
-        return self._state.profiles
+        return self._current().profiles
 
 
 @dataclass(frozen=True)
 class _State:
     """Everything a search reads, replaced in one assignment after each write."""
 
-    collection: ChromaCollection
+    collection: ChromaCollection | None
     profiles: dict[str, ExpertProfile]
     filters: FilterIndex
     retriever: Retriever
+    generation: int = 0
 
+    @property
+    def name(self) -> str | None:
+        return self.collection.name if self.collection is not None else None
 
-def _read_profiles(collection: ChromaCollection, batch: int = 5000) -> Iterable[tuple[str, ExpertProfile]]:
-    offset = 0
-    while True:
-        got = collection.get(include=["metadatas"], limit=batch, offset=offset)
-        for pid, metadata in zip(got["ids"], got["metadatas"] or [], strict=True):
-            yield pid, ExpertProfile.model_validate_json(str(metadata["profile"]))
-        if len(got["ids"]) < batch:
-            return
-        offset += batch
-
-
-def _metadata(profile: ExpertProfile) -> dict[str, Any]:
-    metadata: dict[str, Any] = {
-        "profile": profile.model_dump_json(),
-        "availability": profile.availability.value,
-        "location": profile.location.casefold(),
-        "department": profile.department.casefold(),
-    }
-    if profile.languages:
-        metadata["languages"] = [language.casefold() for language in profile.languages]
-    return metadata
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40]
+    @classmethod
+    def empty(cls) -> _State:
+        return cls(collection=None, profiles={}, filters=FilterIndex([]), retriever=Retriever([]))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,10 +17,12 @@ from pydantic import ValidationError
 
 from coach.errors import ProfileError
 from vectorstore.models import ExpertProfile
+from vectorstore.yaml_bounds import load_yaml
 
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_MAX_BYTES = 20 * 1_000_000  # megabytes are decimal everywhere (Settings.max_file_bytes)
 DEFAULT_MAX_ROWS = 50_000
 MAX_EXTRA_FIELDS = 30
+MAX_EXTRA_CHARS = 2_000
 KNOWN_FIELDS = frozenset(ExpertProfile.model_fields) - {"extra"}
 FORMATS = {
     ".csv": "csv",
@@ -83,13 +87,48 @@ def load_profiles(
         raise ProfileError(f"{name}: cannot read the file ({exc.strerror})") from exc
     if size > max_bytes:
         raise ProfileError(
-            f"{name}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit; split the file"
+            f"{name}: {_megabytes(size)} is over the {max_bytes / 1_000_000:g} MB limit; split the file"
         )
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ProfileError(f"{name}: cannot read the file ({exc.strerror})") from exc
+    return parse_profiles(decode(data, name), kind, name=name, max_rows=max_rows)
+
+
+def decode(data: bytes, name: str) -> str:
+    """Text from UTF-8 (with or without a BOM) or BOM-marked UTF-16/32; anything else is refused clearly."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise ProfileError(
+                    f"{name}: broken {encoding} text (byte {exc.start}); save it as UTF-8"
+                ) from exc
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ProfileError(f"{name}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
-    return parse_profiles(text, kind, name=name, max_rows=max_rows)
+    if "\x00" in text:
+        raise ProfileError(
+            f"{name}: contains NUL characters, so it is not a text file; save it as UTF-8 text"
+        )
+    return text
+
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE, whose BOM is its prefix
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def _megabytes(size: int) -> str:
+    """Decimal megabytes, rounded up so a file just over the limit never reads as equal to it."""
+    return f"{math.ceil(size / 10_000) / 100:g} MB"
 
 
 def parse_profiles(text: str, kind: str, *, name: str, max_rows: int = DEFAULT_MAX_ROWS) -> LoadResult:
@@ -111,18 +150,24 @@ def _rows(text: str, kind: str, name: str) -> Iterator[tuple[int, Any]]:
     if kind == "csv":
         yield from _csv_rows(text, name)
     elif kind == "jsonl":
-        for number, line in enumerate(text.splitlines(), start=1):
+        # JSON Lines ends records at "\n" only; str.splitlines would also cut inside strings at
+        # U+0085, U+2028 and other separators that JSON allows unescaped.
+        for number, line in enumerate(text.split("\n"), start=1):
             if not line.strip():
                 continue
             try:
                 yield number, json.loads(line)
             except json.JSONDecodeError as exc:
                 yield number, _Unparsable(f"invalid JSON: {exc.msg} at column {exc.colno}")
+            except RecursionError:
+                yield number, _Unparsable("nested too deeply")
     else:
         try:
-            data = json.loads(text) if kind == "json" else yaml.safe_load(text)
+            data = json.loads(text) if kind == "json" else load_yaml(text, name)
         except (json.JSONDecodeError, yaml.YAMLError) as exc:
             raise ProfileError(f"{name}: not valid {kind.upper()}: {exc}") from exc
+        except RecursionError:
+            raise ProfileError(f"{name}: nested too deeply to be a list of profiles") from None
         if isinstance(data, dict) and isinstance(data.get("profiles"), list):
             data = data["profiles"]
         if not isinstance(data, list):
@@ -204,8 +249,28 @@ def _reason(error: Any) -> str:
     return message.removeprefix("Value error, ")
 
 
-def _as_text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)[:2000]
+def _as_text(value: Any, limit: int = MAX_EXTRA_CHARS) -> str:
+    """An extra column's value as text of at most `limit` characters, measured while it is written.
+
+    Encoding stops once the limit is reached, so a value whose full text would be huge (a YAML alias
+    bomb, a deeply repeated structure) costs no more than the characters kept.
+    """
+    if isinstance(value, str):
+        return value[:limit]
+    pieces: list[str] = []
+    size = 0
+    try:
+        for piece in _ENCODER.iterencode(value):
+            pieces.append(piece)
+            size += len(piece)
+            if size >= limit:
+                break
+    except (ValueError, TypeError, RecursionError):  # circular, unserialisable or too deep
+        pieces.append("…")
+    return "".join(pieces)[:limit]
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
 
 
 def _dedupe(rows: list[tuple[int, ExpertProfile]], name: str) -> tuple[list[ExpertProfile], list[RowIssue]]:

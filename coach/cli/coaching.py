@@ -12,6 +12,7 @@ import click
 
 from coach.cli.root import cli
 from coach.config import Settings
+from coach.llm.report import LLMReport
 from coach.models import Channel, Clarification, Tone
 from coach.runtime import open_index
 from coach.service import CoachService, FlowResult
@@ -79,6 +80,8 @@ def ask_cmd(
     step = flow.step
     if step.fallback:
         click.echo(f"(LLM unavailable: {step.fallback}; offline coach used)")
+    if flow.llm is not None and flow.llm.shapes:
+        click.echo(f"(LLM request shape used: {', '.join(flow.llm.shapes)})")
     if step.clarification is not None:
         _show_clarification(step.clarification, wish, given)
         return
@@ -164,6 +167,27 @@ def flow_json(flow: FlowResult) -> dict[str, object]:
         "intro": {"channel": intro.channel.value, "subject": intro.subject, "text": intro.text}
         if intro
         else None,
+        "llm": _llm_json(flow.llm),
+    }
+
+
+def _llm_json(report: LLMReport | None) -> dict[str, object] | None:
+    """With an LLM: each call's task, the request shape whose answer was used, what was tried, what grounding dropped."""
+    if report is None:
+        return None
+    return {
+        "shapes": list(report.shapes),
+        "requests": report.requests,
+        "grounding": list(report.grounding),
+        "calls": [
+            {
+                "task": call.task,
+                "shape": call.shape,
+                "tried": [{"shape": t.shape, "outcome": t.outcome} for t in call.tries],
+                "error": call.error,
+            }
+            for call in report.calls
+        ],
     }
 
 

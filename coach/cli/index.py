@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import click
+from tqdm import tqdm
 
 from coach.cli.root import EXIT_OK, EXIT_PARTIAL, EXIT_UNREADABLE, cli
 from coach.config import Settings
@@ -20,22 +22,29 @@ from vectorstore.profiles import LoadResult, load_profiles
 
 
 @contextmanager
-def terminal_progress(label: str) -> Iterator[Progress | None]:
-    """A one-line progress display on a terminal; nothing when output is piped."""
-    if not sys.stderr.isatty():
+def terminal_progress(label: str, *, quiet: bool = False) -> Iterator[Progress | None]:
+    """A progress bar on stderr when it is a terminal; nothing when piped or quiet (e.g. --json)."""
+    if quiet or not sys.stderr.isatty():
         yield None
         return
+    columns, lines = _terminal_size()
+    with tqdm(desc=label, unit="profiles", file=sys.stderr, leave=False, ncols=columns, nrows=lines) as bar:
 
-    def show(done: int, total: int) -> None:
-        width = 30
-        filled = width * done // max(total, 1)
-        sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-        sys.stderr.flush()
+        def show(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
 
-    try:
         yield show
-    finally:
-        sys.stderr.write("\n")
+
+
+def _terminal_size() -> tuple[int, int]:
+    """Columns and lines of the terminal; 80x24 where it reports 0x0 (a pseudo-terminal nobody sized),
+    which tqdm would otherwise take as "no room" and draw nothing."""
+    try:
+        size = os.get_terminal_size(sys.stderr.fileno())
+    except OSError:
+        return 80, 24
+    return size.columns or 80, size.lines or 24
 
 
 @cli.command("index")
@@ -48,20 +57,17 @@ def index_cmd(settings: Settings, paths: tuple[Path, ...], replace: bool, as_jso
     loaded = LoadResult()
     for path in paths:
         try:
-            loaded.merge(
-                load_profiles(
-                    path, max_bytes=int(settings.max_file_mb * 1024 * 1024), max_rows=settings.max_rows
-                )
-            )
+            loaded.merge(load_profiles(path, max_bytes=settings.max_file_bytes, max_rows=settings.max_rows))
         except ProfileError as exc:
-            click.echo(f"Error: {exc}. Nothing was changed.", err=True)
+            click.echo(f"Error: {str(exc).rstrip('.')}. Nothing was changed.", err=True)
             sys.exit(EXIT_UNREADABLE)
-    if not loaded.profiles and loaded.rejected:
+    if not loaded.profiles:  # never import (let alone --replace) with nothing
         _print_issues(loaded)
-        click.echo("Error: no valid rows. Nothing was changed.", err=True)
+        why = "no valid rows" if loaded.rejected else "no profiles in the file(s)"
+        click.echo(f"Error: {why}. Nothing was changed.", err=True)
         sys.exit(EXIT_UNREADABLE)
     keep = {issue.profile_id for issue in loaded.rejected if issue.profile_id}
-    with open_index(settings, seed=False) as index, terminal_progress("indexing") as progress:
+    with open_index(settings, seed=False) as index, terminal_progress("indexing", quiet=as_json) as progress:
         report = index.upsert(loaded.profiles, replace=replace, keep=keep, progress=progress)
         total = index.count()
     counts = {**report.counts(), "rejected": len(loaded.rejected), "total": total}

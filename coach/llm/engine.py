@@ -1,20 +1,23 @@
-"""The LLM coach: the coaching tasks as prompts, and the checks on what the model says (schemas: replies.py)."""
+"""The LLM coach: the coaching tasks as prompts, and the checks on what the model says (schemas: replies.py).
+
+Every free text the model writes (questions, reasons, intros) passes a `NameGuard` built from what the task
+was given, so people outside the index and the user's words never reach the result.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
-from coach.agenda import first_name_of, shorten, single_line
+from coach.agenda import shorten, single_line
 from coach.config import Settings
-from coach.errors import CoachInputError, LLMUnavailable
+from coach.errors import CoachInputError
 from coach.llm.breaker import CircuitBreaker
-from coach.llm.client import InvalidReply, StructuredChat, build_chat_model, wire_schema
+from coach.llm.client import build_chat_model, server_of
+from coach.llm.failures import LLMInvalidOutput
 from coach.llm.fence import (
     bullets,
     check_safe,
@@ -25,21 +28,25 @@ from coach.llm.fence import (
     profile_block,
     unique,
 )
+from coach.llm.grounding import NAMES_NO_ONE, NameGuard
+from coach.llm.intro import draft_intro
+from coach.llm.memory import ShapeMemory
 from coach.llm.prompts import load_prompt
 from coach.llm.replies import (
     MAX_CANDIDATES,
-    IntroReply,
+    InvalidReply,
     NextQuestionsReply,
     QueriesReply,
     QuestionDraft,
     RerankManyReply,
     RerankReply,
     StepReply,
+    wire_schema,
 )
+from coach.llm.structured import StructuredChat
 from coach.models import (
     MAX_QUESTIONS,
     MAX_WISH_CHARS,
-    Channel,
     Clarification,
     IntroMessage,
     IntroRequest,
@@ -55,24 +62,6 @@ MAX_CONTEXT_ITEMS = 20
 RERANK_PER_QUESTION = (3, 5)  # ranked people asked for per question: fewer when a turn has more questions
 RERANK_ANSWER_ENTRIES = 20  # ranked entries per answer; about 25 tokens each must fit llm_max_tokens
 RERANK_CANDIDATE_CHARS = 7_000  # profile text per re-ranking prompt: in budget even with a repair
-_GREETING = re.compile(r"\A(?:hi|hello|hey|dear)\b[^\n,]{0,60},\s*", re.I)
-
-
-@dataclass(frozen=True)
-class ChannelLimit:
-    """How long an intro may be on one channel, and how its greeting joins the body."""
-
-    max_chars: int
-    subject_chars: int
-    target_words: int
-    joiner: str
-
-
-CHANNEL_LIMITS: dict[Channel, ChannelLimit] = {
-    Channel.linkedin: ChannelLimit(max_chars=300, subject_chars=0, target_words=40, joiner=" "),
-    Channel.slack: ChannelLimit(max_chars=600, subject_chars=0, target_words=80, joiner="\n"),
-    Channel.email: ChannelLimit(max_chars=1200, subject_chars=90, target_words=150, joiner="\n\n"),
-}
 
 
 class LLMEngine:
@@ -81,12 +70,25 @@ class LLMEngine:
     mode = Mode.llm
 
     def __init__(
-        self, chat_model: BaseChatModel, prompts_dir: Path, *, breaker: CircuitBreaker | None = None
+        self,
+        chat_model: BaseChatModel,
+        prompts_dir: Path,
+        *,
+        breaker: CircuitBreaker | None = None,
+        memory: ShapeMemory | None = None,
+        system_role: bool = True,
     ) -> None:
         self.chat_model = chat_model
         self.prompts_dir = prompts_dir
         self.breaker = breaker or CircuitBreaker()
-        self._chat = StructuredChat(chat_model, breaker=self.breaker)
+        self.memory = memory or ShapeMemory()
+        self._chat = StructuredChat(
+            chat_model,
+            breaker=self.breaker,
+            server=server_of(chat_model),
+            memory=self.memory,
+            system_role=system_role,
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LLMEngine | None:
@@ -94,13 +96,12 @@ class LLMEngine:
         chat_model = build_chat_model(settings)
         if chat_model is None:
             return None
-        return cls(
-            chat_model, settings.prompts_dir, breaker=CircuitBreaker(cooldown_s=settings.breaker_cooldown)
-        )
+        breaker = CircuitBreaker(cooldown_s=settings.breaker_cooldown)
+        return cls(chat_model, settings.prompts_dir, breaker=breaker, system_role=settings.llm_system_role)
 
     @property
     def calls(self) -> int:
-        """Chat requests sent so far (a json_schema rejection and its json_mode retry count as two)."""
+        """Chat requests sent so far (a refused request shape and the next one tried count as two)."""
         return self._chat.calls
 
     @property
@@ -111,19 +112,29 @@ class LLMEngine:
     def _render(self, name: str, values: Mapping[str, object]) -> list[BaseMessage]:
         return load_prompt(name, self.prompts_dir).render(**values)
 
+    def _guard(self, people: Sequence[str] = (), context: Sequence[str] = ()) -> NameGuard:
+        return NameGuard.for_task(self.prompts_dir, people=people, context=context)
+
     def next_step(self, wish: str, answers: Sequence[str] = ()) -> Clarification | list[LearningQuestion]:
         """One clarifying question with choices, or 3-5 concrete questions with a why and a search query."""
         wish = _user_text(wish, "wish")
         answers = [_user_text(a, "answer") for a in answers if a.strip()]
         forced = len(answers) >= MAX_CLARIFICATIONS
+        guard = self._guard(context=[wish, *answers])
 
         def check(reply: StepReply) -> Clarification | list[LearningQuestion]:
             if reply.kind == "clarify":
                 if forced:
                     raise InvalidReply('enough clarifying answers were given: reply with kind "questions"')
-                choices = unique(shorten(c, 80) for c in reply.choices)
-                return Clarification(question=single_line(reply.question), choices=choices)
-            return _questions(reply.questions, STEP_QUESTIONS)
+                question = single_line(reply.question)
+                if guard.drops(question, "the clarifying question"):
+                    raise InvalidReply(f"the clarifying question {NAMES_NO_ONE}")
+                offered = [shorten(c, 80) for c in reply.choices]
+                choices = unique(c for n, c in enumerate(offered, 1) if not guard.drops(c, f"choice {n}"))
+                if len(choices) < 3:
+                    raise InvalidReply(f"give 3-5 different choices; they {NAMES_NO_ONE}")
+                return Clarification(question=question, choices=choices)
+            return _questions(reply.questions, STEP_QUESTIONS, guard)
 
         values = {
             "wish": fenced_text(wish, MAX_WISH_CHARS),
@@ -137,53 +148,12 @@ class LLMEngine:
         schema = wire_schema(StepReply)
         if forced:  # the server then enforces what the prompt asks for
             schema["properties"]["kind"]["enum"] = ["questions"]
-        return self._chat.ask(
-            "coach_step", self._render("coach_step", values), StepReply, check, schema=schema
-        )
+        messages = self._render("coach_step", values)
+        return self._chat.ask("coach_step", messages, StepReply, check, schema=schema, guard=guard)
 
     def draft_intro(self, request: IntroRequest) -> IntroMessage:
         """A short, specific, easy-to-decline ask; the greeting and name come from the profile record."""
-        expert, questions, channel, tone = request.expert, request.questions, request.channel, request.tone
-        requester_name, requester_context = request.requester_name, request.requester_context
-        evidence, minutes = request.evidence, request.minutes
-        asked = [shorten(q, 400) for q in questions if q.strip()][:3]
-        if not asked:
-            raise CoachInputError("An intro needs at least one question: say what you want to ask.")
-        if not 5 <= minutes <= 120:
-            raise CoachInputError(f"Ask for 5-120 minutes, not {minutes}.")
-        limit = CHANNEL_LIMITS[channel]
-        greeting = f"Hi {fenced_text(first_name_of(expert.name), 40)},"
-        max_body = limit.max_chars - len(greeting) - len(limit.joiner)
-        sender = "; ".join(
-            part for part in (fenced_text(requester_name, 60), fenced_text(requester_context, 160)) if part
-        )
-
-        def check(reply: IntroReply) -> IntroMessage:
-            body = _GREETING.sub("", reply.body.strip()).strip()
-            subject = single_line(reply.subject) if limit.subject_chars else ""
-            check_safe(body, "the body")
-            check_safe(subject, "the subject")
-            if re.search(r"\bbe my mentor\b", body, re.I):
-                raise InvalidReply('ask for one conversation about the question, not "be my mentor"')
-            if len(body) > max_body:
-                raise InvalidReply(f"the body has {len(body)} characters; shorten it to at most {max_body}")
-            if limit.subject_chars and not 0 < len(subject) <= limit.subject_chars:
-                raise InvalidReply(f"an email needs a subject of 1-{limit.subject_chars} characters")
-            text = f"{greeting}{limit.joiner}{body}"
-            return IntroMessage(expert_id=expert.id, channel=channel, tone=tone, subject=subject, text=text)
-
-        values = {
-            "channel": channel.value,
-            "tone": tone.value,
-            "max_body_chars": max_body,
-            "target_words": limit.target_words,
-            "max_subject_chars": limit.subject_chars,
-            "minutes": minutes,
-            "requester": sender or "(not given)",
-            "questions": bullets(fenced_text(q, 400) for q in asked),
-            "profile_data": profile_block(expert, evidence),
-        }
-        return self._chat.ask("intro_message", self._render("intro_message", values), IntroReply, check)
+        return draft_intro(self._chat, self.prompts_dir, request)
 
     def rewrite_queries(self, questions: Sequence[str]) -> list[str]:
         """For each question, the expertise a person who can answer would list (for retrieval)."""
@@ -191,17 +161,21 @@ class LLMEngine:
         if not asked:
             return []
 
+        guard = self._guard(context=asked)
+
         def check(reply: QueriesReply) -> list[str]:
             if len(reply.queries) != len(asked):
                 raise InvalidReply(
                     f"expected {len(asked)} queries, one per question in order, got {len(reply.queries)}"
                 )
             return [
-                shorten(query, 300) or question for query, question in zip(reply.queries, asked, strict=True)
+                guard.clean(shorten(query, 300), f"search query {n}") or question
+                for n, (query, question) in enumerate(zip(reply.queries, asked, strict=True), 1)
             ]
 
         values = {"questions": numbered(asked), "count": len(asked)}
-        return self._chat.ask("query_rewrite", self._render("query_rewrite", values), QueriesReply, check)
+        messages = self._render("query_rewrite", values)
+        return self._chat.ask("query_rewrite", messages, QueriesReply, check, guard=guard)
 
     def rerank(
         self, question: str, candidates: Sequence[tuple[ExpertProfile, list[FieldEvidence]]]
@@ -212,13 +186,14 @@ class LLMEngine:
         if not pool:
             return []
         known = {fenced_text(profile.id, 200): profile.id for profile, _ in pool}
+        guard = self._candidates_guard([question], [p for p, _ in pool])
 
         def check(reply: RerankReply) -> list[tuple[str, str]]:
             ranked: dict[str, str] = {}
             for item in reply.ranking:
                 profile_id = known.get(item.id)
                 if profile_id is not None and profile_id not in ranked:
-                    why = shorten(item.why, 200)
+                    why = guard.clean(shorten(item.why, 200), f"the reason for {profile_id}")
                     ranked[profile_id] = why if is_safe(why) else ""
             return list(ranked.items())
 
@@ -228,9 +203,9 @@ class LLMEngine:
             "candidates": blocks,
             "max_results": len(pool),
         }
-        ranked = self._chat.ask("rerank", self._render("rerank", values), RerankReply, check)
+        ranked = self._chat.ask("rerank", self._render("rerank", values), RerankReply, check, guard=guard)
         if not ranked:
-            raise LLMUnavailable("the reranking named none of the candidates")
+            raise LLMInvalidOutput("the re-ranking named none of the candidates")
         return ranked
 
     def rerank_many(
@@ -251,6 +226,7 @@ class LLMEngine:
             RERANK_PER_QUESTION[0], min(RERANK_PER_QUESTION[1], RERANK_ANSWER_ENTRIES // len(asked))
         )
         known = [{fenced_text(p.id, 200): p.id for p in profiles} for profiles in shown]
+        guard = self._candidates_guard(asked, [p for profiles in shown for p in profiles])
 
         def check(reply: RerankManyReply) -> list[list[tuple[str, str]]]:
             ranked: list[dict[str, str]] = [{} for _ in asked]
@@ -261,7 +237,7 @@ class LLMEngine:
                 for item in entry.ranking:
                     profile_id = known[entry.question - 1].get(item.id)
                     if profile_id is not None and profile_id not in chosen and len(chosen) < per_question:
-                        why = shorten(item.why, 160)
+                        why = guard.clean(shorten(item.why, 160), f"the reason for {profile_id}")
                         chosen[profile_id] = why if is_safe(why) else ""
             return [list(found.items()) for found in ranked]
 
@@ -279,9 +255,10 @@ class LLMEngine:
             "candidates": "\n".join(profile_block(p, (), with_id=True, brief=True) for p in unique.values()),
             "max_per_question": per_question,
         }
-        rankings = self._chat.ask("rerank_many", self._render("rerank_many", values), RerankManyReply, check)
+        messages = self._render("rerank_many", values)
+        rankings = self._chat.ask("rerank_many", messages, RerankManyReply, check, guard=guard)
         if not any(rankings):
-            raise LLMUnavailable("the re-ranking named none of the candidates")
+            raise LLMInvalidOutput("the re-ranking named none of the candidates")
         return rankings
 
     def what_next(self, takeaways: Sequence[str], open_questions: Sequence[str]) -> list[LearningQuestion]:
@@ -291,10 +268,11 @@ class LLMEngine:
         if not notes and not still_open:
             raise CoachInputError("Log a takeaway from a chat first: the next question builds on it.")
         seen = {q.casefold() for q in still_open}
+        guard = self._guard(context=[*notes, *still_open])
 
         def check(reply: NextQuestionsReply) -> list[LearningQuestion]:
             fresh = [q for q in reply.questions if single_line(q.text).casefold() not in seen]
-            return _questions(fresh, NEXT_QUESTIONS)
+            return _questions(fresh, NEXT_QUESTIONS, guard)
 
         values = {
             "takeaways": bullets(notes) or "(none logged)",
@@ -302,21 +280,32 @@ class LLMEngine:
             "min_questions": NEXT_QUESTIONS[0],
             "max_questions": NEXT_QUESTIONS[1],
         }
-        return self._chat.ask("what_next", self._render("what_next", values), NextQuestionsReply, check)
+        messages = self._render("what_next", values)
+        return self._chat.ask("what_next", messages, NextQuestionsReply, check, guard=guard)
+
+    def _candidates_guard(self, questions: Sequence[str], profiles: Sequence[ExpertProfile]) -> NameGuard:
+        facts = [f"{p.title} {p.department} {' '.join(p.expertise)} {p.bio}" for p in profiles]
+        return self._guard(people=[p.name for p in profiles], context=[*questions, *facts])
 
 
-def _questions(drafts: Sequence[QuestionDraft], bounds: tuple[int, int]) -> list[LearningQuestion]:
+def _questions(
+    drafts: Sequence[QuestionDraft], bounds: tuple[int, int], guard: NameGuard
+) -> list[LearningQuestion]:
+    """The drafts as questions; one that names a stranger is left out, its why and query lose such sentences."""
     kept: dict[str, LearningQuestion] = {}
-    for draft in drafts:
+    for n, draft in enumerate(drafts, 1):
         text = single_line(draft.text)
-        check_safe(f"{text} {draft.why}", "a question")
+        if guard.drops(text, f"question {n}"):
+            continue
+        why = guard.clean(single_line(draft.why), f"the why of question {n}")
+        query = guard.clean(single_line(draft.search_query), f"the search query of question {n}")
+        query = query if is_safe(query) else ""
+        check_safe(f"{text} {why}", "a question")
         if text.casefold() not in kept:
-            question = LearningQuestion(
-                text=text, why=single_line(draft.why), search_query=single_line(draft.search_query)
-            )
-            kept[text.casefold()] = question
+            kept[text.casefold()] = LearningQuestion(text=text, why=why, search_query=query)
     if len(kept) < bounds[0]:
-        raise InvalidReply(f"write {bounds[0]}-{bounds[1]} different new questions")
+        named = f"; they {NAMES_NO_ONE}" if guard.notes else ""
+        raise InvalidReply(f"write {bounds[0]}-{bounds[1]} different new questions{named}")
     return list(kept.values())[: bounds[1]]
 
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from coach.agenda import first_name_of, shorten, single_line
-from coach.llm.client import InvalidReply
+from coach.llm.replies import InvalidReply
 from coach.models import MAX_WISH_CHARS
 from vectorstore.models import ExpertProfile, FieldEvidence
 

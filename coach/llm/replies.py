@@ -1,16 +1,50 @@
-"""The shapes the LLM answers in: one Pydantic schema per coaching task, sent as strict JSON schemas."""
+"""What the LLM answers with: one Pydantic schema per coaching task, sent to the server as a JSON schema."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from coach.agenda import single_line
-from coach.llm.client import Reply
 from coach.models import MAX_QUESTIONS
 
 MAX_CANDIDATES = 20
+# Keywords strict structured output rejects; callers enforce lengths when they validate the answer.
+_UNSUPPORTED_KEYWORDS = frozenset({"default", "maxLength", "minLength", "title"})
+
+
+class InvalidReply(ValueError):
+    """The model answered, but not usably; the message is fed back to it once."""
+
+
+class Reply(BaseModel):
+    """Base of model answers: extra keys ignored when read, every field required in the wire schema."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        str_strip_whitespace=True,
+        json_schema_serialization_defaults_required=True,
+        json_schema_extra={"additionalProperties": False},
+    )
+
+
+def wire_schema(model: type[Reply]) -> dict[str, Any]:
+    """The model's JSON schema as strict structured output accepts it (every field required, no defaults)."""
+
+    def clean(node: Any, *, named: bool = False) -> Any:
+        if isinstance(node, dict):
+            if named:  # keys of "properties" and "$defs" are names, not keywords
+                return {key: clean(value) for key, value in node.items()}
+            return {
+                key: clean(value, named=key in ("properties", "$defs"))
+                for key, value in node.items()
+                if key not in _UNSUPPORTED_KEYWORDS
+            }
+        return [clean(item) for item in node] if isinstance(node, list) else node
+
+    schema: dict[str, Any] = clean(model.model_json_schema(mode="serialization"))
+    return schema
 
 
 class QuestionDraft(Reply):

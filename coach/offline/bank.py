@@ -169,6 +169,9 @@ class BankFile(_Strict):
     fallback_domain: str
     user_question_why: str
     focus_question: str
+    other_language: str
+    unknown_words: str
+    as_written_label: str = Field(min_length=2)
     introduction: dict[Goal, str]
     introduction_unsure: str
     role_introduction: dict[Goal, str]
@@ -180,6 +183,8 @@ class BankFile(_Strict):
     @model_validator(mode="after")
     def _refs(self) -> BankFile:
         _check_placeholders(self.focus_question, frozenset({"focus"}), "focus_question")
+        _check_placeholders(self.other_language, frozenset({"language"}), "other_language")
+        _check_placeholders(self.unknown_words, frozenset({"words"}), "unknown_words")
         for key, table, slot in (
             ("introduction", self.introduction, "domain"),
             ("role_introduction", self.role_introduction, "a_role"),

@@ -49,7 +49,11 @@ class Lexicon:
         self._weak_of: dict[str, str] = {}
         self._role_of: dict[str, str] = {}
         self._thing_of: dict[str, str] = {}
+        self._words_of: dict[str, frozenset[str]] = {}
         for domain in bank.domains.values():
+            said = [domain.name, *domain.aliases, *domain.weak_aliases, *domain.role_aliases]
+            said += [*domain.thing_aliases, *domain.keywords]
+            self._words_of[domain.name] = frozenset(w for p in said for w in re.findall(r"[\w&]+", p.lower()))
             for alias in [domain.name, *domain.aliases]:
                 self._domain_of.setdefault(phrase_key(alias), domain.name)
             for alias in domain.weak_aliases:
@@ -106,6 +110,15 @@ class Lexicon:
     def is_thing(self, hit: Hit, text: str) -> bool:
         """Whether a hit names one thing of its domain ("our data warehouse"), not the domain itself."""
         return phrase_key(text[hit.start : hit.end]) in self._thing_of
+
+    def words_of(self, name: str) -> frozenset[str]:
+        """Every word the lexicon uses for a domain: its name, aliases and keywords ("ux", "research", ...)."""
+        return self._words_of.get(name, frozenset())
+
+    def alias_words(self, hit: Hit, text: str) -> int:
+        """How many words the alias behind a hit has: the domain's own phrase ("business development") is
+        stronger evidence than one word of it ("design")."""
+        return len(phrase_key(text[hit.start : hit.end]).split())
 
     def is_weak(self, phrase: str) -> bool:
         return phrase_key(phrase) in self._weak_of

@@ -13,6 +13,7 @@ from pathlib import Path
 from coach.errors import CoachInputError
 from coach.models import MAX_WISH_CHARS, Clarification, LearningQuestion, WishReading
 from coach.offline.bank import PROMPTS_DIR, ClarifyStep, QuestionBank, load_question_bank
+from coach.offline.language import language_name, other_language
 from coach.offline.lexicon import Lexicon, phrase_key
 from coach.offline.phrases import as_typed
 from coach.offline.requester import introduction
@@ -23,6 +24,10 @@ from coach.offline.writer import QuestionWriter
 
 MAX_ROUNDS = 2
 _DOMAIN_STEP = "domain:"
+_LANGUAGE_STEP = "language:"  # the first clarification, for a wish in another language
+_SPELLING_STEP = "spelling"  # "did you mean ...?" for words the coach does not recognise
+_MAX_UNKNOWN_WORDS = 2  # more unknown words than this is nonsense or another language, not a typo
+_MIN_SPELLING_LENGTH = 5  # shorter unknown words ("asdf") have too many neighbours to suggest any
 _SHORT_ANSWER_WORDS = 6
 
 
@@ -33,6 +38,8 @@ class _State:
     reading: TextReading
     asked: tuple[str, ...] = ()
     pending: str | None = None
+    wish: str = ""
+    language: str = ""  # the wish's language when it is not English ("es")
 
 
 @dataclass(frozen=True)
@@ -89,14 +96,57 @@ class OfflineCoach:
                     f"That text is {len(text):,} characters; keep it under {MAX_WISH_CHARS:,} "
                     "(a sentence or two about what you want to learn is plenty)."
                 )
-        state = _State(read_text(wish, self.lexicon))
+        language = other_language(wish, self.lexicon.vocabulary)
+        reading = self._foreign(wish) if language else read_text(wish, self.lexicon)
+        state = _State(reading, wish=wish, language=language)
         for index, answer in enumerate(answers):
             step = self._decide(state, index)
             state = self._apply_answer(state, step, answer)
         return state
 
+    def _foreign(self, wish: str) -> TextReading:
+        """A wish in another language: only a known subject it names in English words ("le marketing") counts;
+        English reading rules would take its other words for a subject ("voudrais comprendre")."""
+        hit = self.lexicon.first_domain(" ".join(wish.lower().split()))
+        return TextReading(domain=hit.name, known_domain=True) if hit else TextReading()
+
+    def _spellings(self, wish: str) -> tuple[str, list[str]]:
+        """The first word of a wish the coach does not recognise (as typed) and what it may have meant."""
+        vocabulary = self.lexicon.vocabulary
+        unknown = vocabulary.unknown_words(self.lexicon.phrases.normalise(wish))
+        if not unknown or len(unknown) > _MAX_UNKNOWN_WORDS or len(unknown[0]) < _MIN_SPELLING_LENGTH:
+            return "", []
+        return as_typed(wish, unknown[0]), vocabulary.suggestions(unknown[0])
+
+    def _respell(self, state: _State, answer: str) -> _State | None:
+        """Fold in an answer to "did you mean ...?": a spelling re-reads the wish with it, "as I wrote it"
+        takes the wish's words as its subject; None for anything else (read as any answer is)."""
+        word, options = self._spellings(state.wish)
+        bank = self.bank.bank
+        chosen = _match_choice(answer, [*options, bank.as_written_label, bank.other_label])
+        state = replace(state, asked=(*state.asked, _SPELLING_STEP), pending=None)
+        if chosen == bank.other_label:  # "something else": asked what they want next, as for any wish
+            return state
+        phrases = self.lexicon.phrases
+        if chosen in options:
+            wish = re.sub(rf"(?<![\w-]){re.escape(word)}(?![\w-])", chosen, state.wish, flags=re.IGNORECASE)
+            return replace(state, reading=read_text(wish, self.lexicon), wish=wish)
+        if chosen == bank.as_written_label:
+            typed = phrases.clean_phrase(phrases.normalise(state.wish).strip(" .!?;,"))
+            if typed:
+                shown = self.lexicon.display(as_typed(state.wish, typed), state.wish)
+                return replace(state, reading=replace(state.reading, domain=shown, kind="topic"))
+            return state
+        return None
+
     def _apply_answer(self, state: _State, step: str | None, answer: str) -> _State:
         """Fold one answer to clarification `step` in: a clicked choice sets what it says, anything else is read."""
+        if step == _SPELLING_STEP:
+            respelt = self._respell(state, answer)
+            if respelt is not None:
+                return respelt
+            state = replace(state, asked=(*state.asked, step), pending=None)
+            step = None
         if step is not None:
             state = replace(state, asked=(*state.asked, step), pending=None)
             choices = self._step(step, state).choices
@@ -174,10 +224,15 @@ class OfflineCoach:
         if not reading.domain:
             if reading.question or reading.focus:
                 return None
+            started = "start" in state.asked or any(s.startswith(_LANGUAGE_STEP) for s in state.asked)
+            if state.language and not started:  # say why, and offer the English choices
+                return _LANGUAGE_STEP + state.language
+            if not state.language and _SPELLING_STEP not in state.asked and self._spellings(state.wish)[1]:
+                return _SPELLING_STEP
             follow_up = self.bank.bank.goals[reading.goal].clarify if reading.goal else None
             if follow_up and follow_up not in state.asked:
                 return follow_up
-            return "start" if "start" not in state.asked else None
+            return "start" if not started else None
         if not reading.known_domain:
             return None
         domain = self.bank.domain(reading.domain)
@@ -187,6 +242,18 @@ class OfflineCoach:
         return step if too_broad and not specific and step not in state.asked else None
 
     def _step(self, step: str, state: _State) -> ClarifyStep:
+        bank = self.bank.bank
+        if step.startswith(_LANGUAGE_STEP):
+            language = language_name(step.removeprefix(_LANGUAGE_STEP))
+            question = bank.other_language.format(language=language)
+            return bank.clarifications["start"].model_copy(update={"question": question})
+        if step == _SPELLING_STEP:
+            word, options = self._spellings(state.wish)
+            labels = [*options, bank.as_written_label, bank.other_label]
+            question = bank.unknown_words.format(words=f'"{word}"')
+            return ClarifyStep.model_validate(
+                {"question": question, "choices": [{"label": x} for x in labels]}
+            )
         if step.startswith(_DOMAIN_STEP):
             domain = self.bank.domain(step.removeprefix(_DOMAIN_STEP))
             goal = state.reading.goal or ""

@@ -8,7 +8,8 @@ work") each give a phrase; the lexicon says whether it is a known domain, and `s
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Literal
 
 from coach.offline.bank import Goal
 from coach.offline.lexicon import Hit, Lexicon
@@ -17,7 +18,13 @@ from coach.offline.rules import NOT_IN_A_SUBJECT, QUESTION_OBJECT, QUESTION_TAIL
 from coach.offline.subject import SubjectKind, gerund, is_role_noun, kind_of
 
 _OWNERS = frozenset({"the", "our", "my", "this", "their", "your"})
+_PREPOSITIONS = frozenset(
+    {"of", "for", "in", "on", "at", "with", "about", "to", "from", "by", "into", "around"}
+)
 MAX_BARE_WORDS = 8  # a wish this short with no goal in it may be just its subject
+_SIDE_WORDS = 3  # how far a noun phrase reaches either side of a domain word
+# How strongly a noun phrase is about the domain it mentions (see `weigh`).
+Evidence = Literal["strong", "modifier", "head"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,100 @@ class Subject:
     focus: str = ""
     base: str = ""
     kind: SubjectKind | None = None
+
+
+def weigh(phrase: str, lexicon: Lexicon) -> tuple[Hit | None, Evidence]:
+    """The domain a noun phrase mentions, and how strongly the phrase is about it.
+
+    "strong": the phrase is the domain, says it with the domain's own phrase of two or more words ("business
+    development", "machine learning in production"), or adds only words the lexicon uses for that domain; the
+    known domain may then stand for the phrase. "modifier": one word of a domain narrows a head the domain does
+    not know ("hospital administration"): the person's phrase stays, searched with the domain's words too.
+    "head": one word of a domain is itself narrowed by words the domain does not know ("satellite orbit
+    design", "deep sea fisheries management", "design of satellite orbits"): one generic word is no evidence
+    of the domain, so the person's phrase stays as said and the search and fit decide who knows it."""
+    hit = lexicon.first_domain(phrase)
+    if hit is None:
+        return None, "strong"
+    content = lexicon.phrases.content_words
+    own = set(content(phrase[hit.start : hit.end])) | lexicon.words_of(hit.name)
+    # An everyday word for a thing of the domain ("a true-life book") is evidence whatever narrows it; only
+    # a field's name used as one word ("design", "management") has other senses.
+    weak = lexicon.is_weak(phrase[hit.start : hit.end])
+    if weak or all(word in own for word in content(phrase)) or lexicon.alias_words(hit, phrase) > 1:
+        return hit, "strong"
+    after = re.findall(r"[\w&'-]+", phrase[hit.end :])
+    if not after or after[0] in lexicon.phrases.words.stopwords | _PREPOSITIONS:
+        return hit, "head"
+    # "banking regulation", "marketing budgets": the domain narrowed to a side the coach knows (a facet)
+    understood = all(word in own for word in content(lexicon.without_cues(phrase)))
+    return hit, "strong" if understood else "modifier"
+
+
+def phrase_around(text: str, hit: Hit, lexicon: Lexicon) -> str:
+    """The domain word with the words that narrow it from the left: up to three words that are not function
+    words or adverbs ("how is satellite orbit design done" -> "satellite orbit design"). Words after it are
+    left out: in running text they are as often a verb ("does leadership care about") as a noun."""
+    words = lexicon.phrases.words
+    stops = words.stopwords | words.determiners | words.not_subjects | words.vague | NOT_IN_A_SUBJECT
+    left: list[str] = []
+    for token in re.findall(r"[\w&'-]+|[^\w\s]", text[: hit.start])[::-1][:_SIDE_WORDS]:
+        if token in stops or token.endswith("ly") or not re.fullmatch(r"[\w&][\w&'-]*", token):
+            break
+        left.insert(0, token)
+    return " ".join([*left, text[hit.start : hit.end]])
+
+
+def _is_participle(word: str) -> bool:
+    """ "licensed", "tested": a verb's past participle ends the noun phrase before it."""
+    return len(word) > 4 and word.endswith("ed")
+
+
+def subject_at(text: str, hit: Hit, goal: Goal | None, lexicon: Lexicon, asked: str = "") -> Subject:
+    """The subject a domain word in running text stands for: the known domain when the phrase around it is
+    strong evidence of it, else the person's own noun phrase (see `weigh`). `asked` is what the person's own
+    question asks about ("our data privacy"), the best phrase when the domain word is in it."""
+    clean = lexicon.phrases.clean_phrase
+    inside = asked and re.search(rf"(?<![\w-]){re.escape(text[hit.start : hit.end])}(?![\w-])", asked)
+    phrase = clean(asked) if inside else clean(phrase_around(text, hit, lexicon))
+    found, evidence = weigh(phrase, lexicon) if phrase else (None, "strong")
+    if found is None or evidence == "strong":
+        return Subject(hit.name, True)
+    return _as_said(phrase, found, evidence, goal, lexicon)
+
+
+def _as_said(phrase: str, hit: Hit, evidence: Evidence, goal: Goal | None, lexicon: Lexicon) -> Subject:
+    """A phrase kept as the person said it; a domain word that only narrows it lends the domain's words."""
+    base = hit if evidence == "modifier" else None
+    return Subject(phrase, base=base.name if base else "", kind=_kind(phrase, goal, base, lexicon))
+
+
+def question_subject(norm: str, lexicon: Lexicon) -> str:
+    """What a question without a known subject asks about: the noun phrase after its question word and verb
+    ("how do nuclear reactors get licensed" -> "nuclear reactors"), else the phrase after its last preposition."""
+    asked = re.match(
+        rf"^(?:{'|'.join(WH_WORDS)})\s+(?P<aux>{'|'.join(_AUX)})\s+(?P<x>[^,;:]+)", norm.strip(" ?")
+    )
+    if asked:
+        words = asked.group("x").split()
+        if asked.group("aux") in _PLURAL_AUX:  # "how do warehouses handle returns": a plural noun ends it
+            end = next((i for i, w in enumerate(words) if re.fullmatch(r"[a-z]{3,}[^s]s", w)), len(words))
+            words = words[: end + 1]
+        head, _, rest = " ".join(words).partition(" of ")  # "the price of paper": both sides
+        phrase = lexicon.phrases.noun_phrase(head.split())
+        whole = [w for w in head.split() if w not in lexicon.phrases.words.determiners] == phrase.split()
+        of = lexicon.phrases.noun_phrase(rest.split()) if whole and rest else ""
+        phrase = f"{phrase} of {of}" if of else phrase
+        trimmed = phrase.split()
+        if len(trimmed) > 1 and _is_participle(trimmed[-1]):
+            phrase = " ".join(trimmed[:-1])
+        if phrase and lexicon.phrases.names_a_subject(phrase) and not is_vague(phrase, lexicon):
+            return _owned(asked.group("x"), phrase)
+    return tail_subject(norm, lexicon)
+
+
+_AUX = ("does", "do", "did", "is", "are", "was", "were", "can", "could", "should", "would", "will")
+_PLURAL_AUX = frozenset({"do", "are", "were"})  # their subject is plural
 
 
 def tail_subject(question: str, lexicon: Lexicon) -> str:
@@ -75,9 +176,15 @@ def target_subject(target: str, goal: Goal | None, names_role: bool, lexicon: Le
     clause = target[: cut.start() if cut else len(target)].strip()
     hit = lexicon.first_domain(target)
     if target.split()[0] in WH_WORDS:  # "understand how the business makes money"
+        rest = clause.split()[1:]
+        named = phrases.noun_phrase(rest)
+        found, evidence = weigh(named, lexicon) if named else (None, "strong")
+        if found and evidence != "strong":  # "how satellite orbit design works": not UX design
+            return replace(
+                _as_said(_owned(" ".join(rest), named), found, evidence, "understand", lexicon), focus=clause
+            )
         if hit and not lexicon.is_thing(hit, target):
             return Subject(hit.name, True, clause)
-        rest = clause.split()[1:]
         if rest[:1] == ["to"] and len(rest) > 1:  # "how to negotiate": a skill, "negotiating"
             return Subject(" ".join([gerund(rest[1]), *rest[2:5]]), False, clause, kind="skill")
         thing = _owned(" ".join(rest), phrases.noun_phrase(rest)) if phrases.noun_phrase(rest) else ""
@@ -88,6 +195,9 @@ def target_subject(target: str, goal: Goal | None, names_role: bool, lexicon: Le
     if hit and hit.start <= len(clause):
         if lexicon.is_thing(hit, target):  # "our data warehouse" is one thing, not data engineering
             return Subject(thing_phrase(target, hit, lexicon), base=hit.name, kind="topic")
+        found, evidence = weigh(phrase, lexicon) if phrase else (None, "strong")
+        if found and evidence != "strong":  # "satellite orbit design" is not UX design
+            return _as_said(_owned(target, phrase), found, evidence, goal, lexicon)
         words = phrases.content_words
         extra = set(words(phrase)) - set(words(target[hit.start : hit.end]))
         if extra and goal == "understand":  # "the public sector procurement process": ask about it as said
@@ -131,6 +241,8 @@ def bare_subject(norm: str, original: str, lexicon: Lexicon) -> Subject:
         return Subject(
             thing_phrase(norm, lexicon.first_domain(norm) or hit, lexicon), base=hit.name, kind="topic"
         )
+    if hit and weigh(phrase, lexicon)[1] == "head":  # "semiconductor chip design" lends nothing of UX design
+        hit = None
     kind = _kind(phrase, None, hit, lexicon)
     if kind == "role":
         return _role_subject(phrase, lexicon)

@@ -26,7 +26,8 @@ from coach.offline.subject import SubjectKind, is_role_noun
 from coach.offline.subject_finder import (
     Subject,
     bare_subject,
-    tail_subject,
+    question_subject,
+    subject_at,
     target_subject,
     thing_phrase,
 )
@@ -180,11 +181,16 @@ def read_text(text: str, lexicon: Lexicon) -> TextReading:
         hit = lexicon.first_domain(rest)
         if hit and lexicon.is_thing(hit, rest):
             domain, kind, subject = thing_phrase(rest, hit, lexicon), "topic", Subject(base=hit.name)
-        else:
-            domain, known = (hit.name, True) if hit else ("", False)
+        elif hit:  # a domain word in passing: the domain only if the phrase around it says so
+            said = question_subject(phrases.normalise(question), lexicon) if question else ""
+            subject = subject_at(rest, hit, goal, lexicon, said)
+            domain, known, kind = subject.domain, subject.known, subject.kind
     if question and not domain:
         asked = QUESTION_SUBJECT.match(phrases.normalise(question))  # "how does the billing system work"
-        domain, kind = (asked.group("x") if asked else tail_subject(question, lexicon)), "topic"
+        domain, kind = (
+            (asked.group("x") if asked else question_subject(phrases.normalise(question), lexicon)),
+            "topic",
+        )
     if not known and domain:
         shown = lexicon.display(as_typed(text, domain), text)
         domain = f"the {shown} role" if kind == "role" else shown

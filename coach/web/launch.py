@@ -25,7 +25,7 @@ def launch(
         server_name=settings.host,
         server_port=settings.port,
         auth=settings.auth_pair(),
-        max_file_size=int(settings.max_file_mb * 1_000_000),
+        max_file_size=settings.max_file_bytes,
         blocked_paths=[str(settings.data_dir.resolve())],
         prevent_thread_lock=prevent_thread_lock,
         quiet=quiet,

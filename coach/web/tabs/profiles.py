@@ -45,7 +45,7 @@ class ProfilesHandlers:
         with user_errors():
             result = load_profiles(
                 path,
-                max_bytes=int(settings.max_file_mb * 1_000_000),
+                max_bytes=settings.max_file_bytes,
                 max_rows=settings.max_rows,
                 display_name=name,
             )

@@ -1,0 +1,159 @@
+"""People named in model-written text must be people the task was given or the user named.
+
+A model that writes plausible text also writes plausible people ("Ask Dr. Zed Fabricated about ...").
+`NameGuard` finds mentions of people in free text (an honorific and a name, a capitalised full name, an
+@handle, an email address) and checks each against the names and words the task started from: the profiles
+from the index it was shown and the user's own words. A sentence naming anyone else is dropped, and each
+drop is noted so the result can say so. A capitalised phrase counts as a full name only when some word of it
+is unknown to the task's context and to the coach's own vocabulary (its prompts and offline data), so that
+"Trade Publishing" stays while "Zed Fabricated" goes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from coach.config import package_path
+from coach.llm.shapes import preview
+
+_HONORIFIC = (
+    r"(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Professor|Sir|Dame|Lord|Lady|Rev|Revd|Fr|Capt|Captain|Col|Gen|Hon"
+    r"|Judge|Justice)"
+)
+_CAP = r"(?:[A-Z]['’])?[A-Z][a-z]+(?:[A-Z][a-z]+)*(?:[-'’][A-Z]?[a-z]+)*"
+_MENTIONS = (
+    ("an email address", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
+    ("an @handle", re.compile(r"(?<![\w.@])@[A-Za-z0-9_][A-Za-z0-9_.-]{0,38}[A-Za-z0-9_]")),
+    ("a title and name", re.compile(rf"\b{_HONORIFIC}\.?\s+{_CAP}(?:\s+{_CAP})*")),
+    ("a full name", re.compile(rf"\b{_CAP}(?:\s+(?:[A-Z]\.\s+)?{_CAP})+")),
+)
+_HONORIFIC_PREFIX = re.compile(rf"^{_HONORIFIC}\.?\s+")
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+# Capitalised words that start sentences or commands rather than names.
+_FUNCTION_WORD_TEXT = """
+a an the this that these those my your our their his her its i you we they he she it me us them what which who
+whom whose how why when where whether if then so and or but nor yet for of in on at to from by with about into
+over under after before between during without within as than do does did is are was were be been being have
+has had can could will would shall should may might must ask tell talk speak meet contact email message ping
+reach see check find follow thanks thank hi hello dear best kind regards cheers please quick each every any
+some all no not one two three first next last monday tuesday wednesday thursday friday saturday sunday january
+february march april june july august september october november december
+"""
+_FUNCTION_WORDS = frozenset(_FUNCTION_WORD_TEXT.split())
+_SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)")
+_INITIAL_OR_TITLE = re.compile(rf"(?:\b[A-Z]|\b{_HONORIFIC})$")
+NAMES_NO_ONE = "named people who are not in the directory or the user's words: name no one"
+_VOCABULARY_FILES = ("*.md", "*.yaml", "*.yml")
+CONCEPTS = package_path("vectorstore", "concepts.yaml")  # the retrieval lexicon: domain words, no names
+
+
+def words(text: str) -> set[str]:
+    return {w.casefold() for w in _WORD.findall(text)}
+
+
+@lru_cache(maxsize=8)
+def vocabulary(prompts_dir: Path) -> frozenset[str]:
+    """Every word of the coach's prompts, offline data and retrieval lexicon: domain words a model may capitalise."""
+    paths = [path for pattern in _VOCABULARY_FILES for path in sorted(prompts_dir.glob(pattern))]
+    found: set[str] = set()
+    for path in [*paths, CONCEPTS]:
+        if path.is_file():
+            found |= words(path.read_text(encoding="utf-8"))
+    return frozenset(found)
+
+
+@dataclass
+class NameGuard:
+    """Checks model text against the people and words one task was given; keeps notes of what it dropped."""
+
+    people: tuple[str, ...] = ()  # full names from the index that the task was given
+    context: tuple[str, ...] = ()  # the user's words and the profile facts shown to the model
+    known_words: frozenset[str] = frozenset()  # the coach's vocabulary (see `vocabulary`)
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        said = " ".join((*self.people, *self.context))
+        self._said = said.casefold()
+        self._name_words = words(" ".join(self.people)) | words(" ".join(self.context))
+        self._allowed = self._name_words | self.known_words | _FUNCTION_WORDS
+
+    @classmethod
+    def for_task(
+        cls, prompts_dir: Path, *, people: Iterable[str] = (), context: Iterable[str] = ()
+    ) -> NameGuard:
+        return cls(tuple(people), tuple(t for t in context if t), vocabulary(prompts_dir))
+
+    def strangers(self, text: str) -> list[str]:
+        """The mentions of people in `text` that the task's people and context do not account for."""
+        return [text[start:end] for start, end in self._stranger_spans(text)]
+
+    def clean(self, text: str, where: str) -> str:
+        """`text` without the sentences that name strangers; each dropped sentence is noted."""
+        spans = self._stranger_spans(text)
+        if not spans:
+            return text
+        kept: list[str] = []
+        for start, end in _sentences(text):
+            named = [text[a:b] for a, b in spans if start <= a < end]
+            if named:
+                self.note(where, named[0], text[start:end])
+            else:
+                kept.append(text[start:end].strip())
+        return " ".join(s for s in kept if s)
+
+    def drops(self, text: str, where: str) -> bool:
+        """True, and noted, when `text` names a stranger: the caller leaves the whole item out."""
+        named = self.strangers(text)
+        if named:
+            self.note(where, named[0], text)
+        return bool(named)
+
+    def note(self, where: str, name: str, dropped: str) -> None:
+        self.notes.append(
+            f"{where}: dropped {preview(dropped)}, which names {name!r}, who is not in the index or your words"
+        )
+
+    def _stranger_spans(self, text: str) -> list[tuple[int, int]]:
+        spans: list[tuple[int, int]] = []
+        for kind, pattern in _MENTIONS:
+            for match in pattern.finditer(text):
+                if any(a <= match.start() < b for a, b in spans):
+                    continue  # already part of an email, handle or titled name
+                if not self._grounded(kind, match.group()):
+                    spans.append((match.start() + _lead(match.group()), match.end()))
+        return sorted(spans)
+
+    def _grounded(self, kind: str, mention: str) -> bool:
+        if kind in ("an email address", "an @handle"):
+            return mention.casefold() in self._said
+        if kind == "a title and name":
+            return words(_HONORIFIC_PREFIX.sub("", mention)) <= self._name_words
+        named = [w for w in _WORD.findall(mention) if w.casefold() not in _FUNCTION_WORDS]
+        return len(named) < 2 or all(w.casefold() in self._allowed for w in named)
+
+
+def _lead(mention: str) -> int:
+    """How many characters of leading command or function words ("Ask ", "Which ") a mention has."""
+    lead = 0
+    for word in re.finditer(r"\S+\s+", mention):
+        if word.group().strip().casefold() not in _FUNCTION_WORDS:
+            break
+        lead = word.end()
+    return lead
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans; a full stop after an initial or a title ("J.", "Dr.") does not end a sentence."""
+    spans, start = [], 0
+    for match in _SENTENCE_END.finditer(text):
+        if match.group() == "." and _INITIAL_OR_TITLE.search(text[start : match.start()]):
+            continue
+        spans.append((start, match.end()))
+        start = match.end()
+    if text[start:].strip():
+        spans.append((start, len(text)))
+    return spans
