@@ -4,7 +4,7 @@
         [--local-model .coach/models/all-MiniLM-L6-v2] [--sweep dense_weight=0.5,1 concept_weight=1,1.25]
         [--loso] [--per-query VARIANT]
 
-The dense side is a brute-force cosine search standing in for the Chroma query (same top-50 depth).
+The dense side is a brute-force cosine search standing in for the Chroma query (same top-100 depth).
 `--loso` (leave one set out) picks the grid point with the best mean nDCG@5 on all sets but one and
 reports it on the one left out, for every set in turn.
 """
@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from vectorstore.evaluation import EvalSet
 from vectorstore.metrics import evaluate
 from vectorstore.models import ExpertProfile
+from vectorstore.passages import PassageScorer
 from vectorstore.profiles import load_profiles
 from vectorstore.retrieval import RetrievalConfig, Retriever
 from vectorstore.static_embedding import default_static
@@ -58,9 +59,13 @@ class DenseIndex:
         self.ids = [p.id for p in profiles]
         self.embed = embed
         self.matrix = np.asarray(embed([p.embedding_text() for p in profiles]), dtype=np.float32)
+        self.passages = PassageScorer(embed)  # shared by every variant: sentence vectors are costly
+
+    def vector(self, text: str) -> np.ndarray:
+        return np.asarray(self.embed([text]), dtype=np.float32)[0]
 
     def query(self, text: str, depth: int = DENSE_DEPTH) -> list[tuple[str, float]]:
-        sims = self.matrix @ np.asarray(self.embed([text]), dtype=np.float32)[0]
+        sims = self.matrix @ self.vector(text)
         order = np.argsort(-sims, kind="stable")[:depth]
         return [(self.ids[i], float(1.0 - sims[i])) for i in order]
 
@@ -77,11 +82,14 @@ def local_embed(model_dir: Path) -> Embed:
 
 
 def hybrid(data: Labelled, config: RetrievalConfig, dense: DenseIndex | None) -> Ranker:
-    retriever = Retriever(data.profiles, config)
+    """BM25 + concepts fused with `dense`; with a passage weight, `dense`'s model also scores bio sentences."""
+    passages = dense.passages if dense is not None and config.passage_weight else None
+    retriever = Retriever(data.profiles, config, passages=passages)
 
     def run(text: str) -> list[str]:
         neighbours = dense.query(text) if dense is not None else []
-        return [pid for pid, _ in retriever.rank(text, neighbours, k=10)]
+        vector = dense.vector(text) if passages is not None and dense is not None else None
+        return [pid for pid, _ in retriever.rank(text, neighbours, k=10, query_vector=vector)]
 
     return run
 
@@ -91,30 +99,39 @@ def dense_alone(dense: DenseIndex) -> Ranker:
 
 
 BASE = RetrievalConfig(dense_weight=1.0, static_weight=0.0)  # the offline default, via a dense list
-LOCAL = replace(BASE, dense_weight=1.0, static_weight=1.0)
+LOCAL = replace(BASE, dense_weight=1.0, static_weight=1.0, passage_weight=1.0)  # COACH_EMBEDDING=local
+ONE_FIELD = (1.0,)  # plain BM25 over the whole profile (before BM25F)
 
 
 def make_variants(data: Labelled, local_model: Path | None) -> dict[str, Ranker]:
     """Every variant worth comparing; each maps a question to a ranked id list."""
     static = DenseIndex(data.profiles, static_embed)
     variants: dict[str, Ranker] = {
-        "bm25_stems": hybrid(data, replace(BASE, use_concepts=False), None),
-        "bm25_concepts": hybrid(data, BASE, None),
+        "bm25_stems": hybrid(data, replace(BASE, use_concepts=False, field_weights=ONE_FIELD), None),
+        "bm25_concepts": hybrid(data, replace(BASE, field_weights=ONE_FIELD), None),
+        "bm25f_concepts": hybrid(data, BASE, None),
         "static_alone": dense_alone(static),
         "default": hybrid(data, BASE, static),
+        "default_one_field": hybrid(data, replace(BASE, field_weights=ONE_FIELD), static),
+        "default_fields_equal": hybrid(data, replace(BASE, field_weights=(1.0, 1.0, 1.0, 1.0)), static),
         "default_no_concepts": hybrid(data, replace(BASE, use_concepts=False), static),
         "default_no_constraints": hybrid(data, replace(BASE, language_boost=0.0, location_boost=0.0), static),
         "default_dense_0.5": hybrid(data, replace(BASE, dense_weight=0.5), static),
         "default_dense_1.5": hybrid(data, replace(BASE, dense_weight=1.5), static),
         "default_rrf": hybrid(data, replace(BASE, fusion="rrf"), static),
+        "default_static_passages": hybrid(data, replace(BASE, passage_weight=0.5), static),
     }
     if local_model is not None:
         local = DenseIndex(data.profiles, local_embed(local_model))
         variants |= {
             "local_alone": dense_alone(local),
-            "local_bm25": hybrid(data, replace(LOCAL, static_weight=0.0), local),
-            "local_bm25_static": hybrid(data, LOCAL, local),
-            "local_bm25_static_no_concepts": hybrid(data, replace(LOCAL, use_concepts=False), local),
+            "local_bm25": hybrid(data, replace(LOCAL, static_weight=0.0, passage_weight=0.0), local),
+            "local_bm25_static": hybrid(data, replace(LOCAL, passage_weight=0.0), local),
+            "local_default": hybrid(data, LOCAL, local),
+            "local_passages_1.5_static_0.5": hybrid(
+                data, replace(LOCAL, passage_weight=1.5, static_weight=0.5), local
+            ),
+            "local_default_no_concepts": hybrid(data, replace(LOCAL, use_concepts=False), local),
         }
     return variants
 
@@ -126,18 +143,27 @@ def score(ranker: Ranker, data: Labelled) -> dict[str, float]:
     return {name: round(value, 4) for name, value in metrics.items()}
 
 
-def parse_grid(specs: list[str]) -> list[dict[str, float | bool]]:
-    """`dense_weight=0.5,1 concept_weight=1,1.25` -> the cartesian product of settings."""
+def _value(text: str) -> float | bool | tuple[float, ...]:
+    """`true`, `0.5`, or `1:1:0.5:1` (a tuple, e.g. field_weights)."""
+    if text in ("true", "false"):
+        return text == "true"
+    return tuple(float(v) for v in text.split(":")) if ":" in text else float(text)
+
+
+def parse_grid(specs: list[str]) -> list[dict[str, float | bool | tuple[float, ...]]]:
+    """`dense_weight=0.5,1 field_weights=1:1:0.5:1,1:1:1:1` -> the cartesian product of settings."""
     axes = []
     for spec in specs:
         key, _, values = spec.partition("=")
-        options = [v == "true" if v in ("true", "false") else float(v) for v in values.split(",")]
+        options = [_value(v) for v in values.split(",")]
         axes.append([(key, v) for v in options])
     return [dict(combo) for combo in itertools.product(*axes)]
 
 
 def sweep(
-    sets: list[Labelled], grid: list[dict[str, float | bool]], local_model: Path | None = None
+    sets: list[Labelled],
+    grid: list[dict[str, float | bool | tuple[float, ...]]],
+    local_model: Path | None = None,
 ) -> dict[str, dict[str, float]]:
     """nDCG@5 of every grid point on every set (dense side: the local model if given, else the static one)."""
     out: dict[str, dict[str, float]] = {}
@@ -145,7 +171,9 @@ def sweep(
     base = LOCAL if local_model else BASE
     denses = {d.name: DenseIndex(d.profiles, embed) for d in sets}
     for point in grid:
-        label = " ".join(f"{k}={v}" for k, v in point.items())
+        label = " ".join(
+            f"{k}={':'.join(map(str, v)) if isinstance(v, tuple) else v}" for k, v in point.items()
+        )
         config = replace(base, **point)  # type: ignore[arg-type]
         out[label] = {d.name: score(hybrid(d, config, denses[d.name]), d)["ndcg@5"] for d in sets}
     return out
@@ -181,8 +209,15 @@ def main(argv: list[str] | None = None) -> None:
     if args.sweep:
         table = sweep(sets, parse_grid(args.sweep), args.local_model)
         report: dict[str, object] = {"sweep_ndcg@5": table}
+        report["macro_ndcg@5"] = {
+            label: round(float(np.mean(list(row.values()))), 4) for label, row in table.items()
+        }
         if args.loso:
-            report["leave_one_set_out"] = leave_one_set_out(table)
+            held = leave_one_set_out(table)
+            report["leave_one_set_out"] = held
+            report["leave_one_set_out_macro"] = round(
+                float(np.mean([h["held_out_ndcg@5"] for h in held.values()])), 4
+            )
         print(json.dumps(report, indent=2))
         return
     results: dict[str, dict[str, dict[str, float]]] = {}

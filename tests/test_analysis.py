@@ -129,6 +129,9 @@ def test_detect_languages(question: str, languages: list[str]) -> None:
         ("feedback tips from someone who also works remotely", ["Remote"]),
         ("How does New York compare to Paris?", []),
         ("Anyone in Mexico City?", ["Mexico City"]),
+        ("Is there anyone at the Toronto site who could show me?", ["Toronto"]),
+        ("I'm in the London office - could someone local help?", ["London"]),
+        ("How does the New York market differ?", []),
     ],
 )
 def test_detect_locations(question: str, locations: list[str]) -> None:

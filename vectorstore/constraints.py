@@ -134,7 +134,8 @@ def detect_locations(question: str, known: Collection[str]) -> list[str]:
             if _REMOTE_RE.search(text):
                 found.append(place)
             continue
-        if re.search(rf"\b{_LOCATION_CUES}\s+{re.escape(key)}\b", text) and place not in found:
+        # "in London", "at the Chicago site", "in the Manchester office"
+        if re.search(rf"\b{_LOCATION_CUES}\s+(?:the\s+)?{re.escape(key)}\b", text) and place not in found:
             found.append(place)
     return found
 

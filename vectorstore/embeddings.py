@@ -22,6 +22,7 @@ class OfflineEmbedding(EmbeddingFunction[Documents]):
     # keeps the same vectors in memory, so an exact in-process search replaces the Chroma query.
     dense_weight = 0.0
     static_weight = 1.0
+    passage_weight = 0.0  # best-sentence re-scoring with the static vectors measured worse (docs)
 
     def __init__(self, version: str = static_embedding.VERSION) -> None:
         if version != static_embedding.VERSION:
@@ -59,9 +60,11 @@ class OfflineEmbedding(EmbeddingFunction[Documents]):
 class OpenAICompatibleEmbedding(EmbeddingFunction[Documents]):
     """Embeddings from OpenAI or any server that speaks /v1/embeddings; the key is never persisted."""
 
-    # Unmeasured here (no server): the weights chosen for a local sentence-embedding model.
+    # Unmeasured here (no server): the weights chosen for a local sentence-embedding model, without
+    # the passage stage, which would send every candidate's bio sentences to the server.
     dense_weight = 1.0
     static_weight = 1.0
+    passage_weight = 0.0
 
     def __init__(
         self,

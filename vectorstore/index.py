@@ -10,6 +10,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection as ChromaCollection
 from filelock import FileLock
@@ -23,6 +24,7 @@ from vectorstore.filters import FilterIndex
 from vectorstore.fit import FitSignals, fit_signals
 from vectorstore.generations import GRACE_S, Generations
 from vectorstore.models import ExpertMatch, ExpertProfile, FieldEvidence, SearchFilters
+from vectorstore.passages import PassageScorer
 from vectorstore.records import UpsertReport, plan_upsert, read_profiles, record_metadata
 from vectorstore.retrieval import RetrievalConfig, Retriever
 
@@ -68,6 +70,8 @@ class ExpertIndex:
         self._refresh_s = refresh_s
         self._grace_s = grace_s
         self._gens = Generations(client, shared=shared, chroma_dir=chroma_dir, grace_s=grace_s)
+        # Bio-sentence vectors outlive each write's new Retriever: they are costly under a real model.
+        self._passages = PassageScorer(embedding) if embedding.passage_weight else None
         self._write_lock = threading.Lock()
         self._reload_lock = threading.Lock()
         self._checked = self._collected = time.monotonic()
@@ -164,18 +168,21 @@ class ExpertIndex:
         if allowed is not None and not allowed:
             return []
         dense: list[tuple[str, float]] = []
+        vector = None
         if state.retriever.config.dense_weight:  # else the ranker's own static vectors are the dense side
             n_results = min(
                 max(DENSE_CANDIDATES, k * 4), len(state.profiles) if allowed is None else len(allowed)
             )
+            embedded = self._embedding([question])
+            vector = np.asarray(embedded[0], dtype=np.float32)  # also the passage stage's question
             result = state.collection.query(
-                query_embeddings=self._embedding([question]),
+                query_embeddings=embedded,
                 n_results=n_results,
                 where=state.filters.where(filters),
                 include=["distances"],
             )
             dense = list(zip(result["ids"][0], (result["distances"] or [[]])[0], strict=True))
-        ranked = state.retriever.rank(question, dense, k, allowed)
+        ranked = state.retriever.rank(question, dense, k, allowed, query_vector=vector)
         return [
             ExpertMatch(
                 profile=state.profiles[pid],
@@ -397,6 +404,8 @@ class ExpertIndex:
     ) -> _State:
         if profiles is None:
             profiles = dict(read_profiles(collection))
+        if self._passages is not None:  # a sentence model is slow: have the vectors ready before searches
+            self._passages.warm_in_background(list(profiles.values()))
         return _State(
             collection=collection,
             profiles=profiles,
@@ -404,8 +413,11 @@ class ExpertIndex:
             retriever=Retriever(
                 list(profiles.values()),
                 RetrievalConfig(
-                    dense_weight=self._embedding.dense_weight, static_weight=self._embedding.static_weight
+                    dense_weight=self._embedding.dense_weight,
+                    static_weight=self._embedding.static_weight,
+                    passage_weight=self._embedding.passage_weight,
                 ),
+                passages=self._passages,
             ),
             generation=generation,
         )

@@ -1,4 +1,4 @@
-"""An in-memory BM25 index over pre-analysed term lists, with weighted query terms."""
+"""An in-memory BM25F index over pre-analysed, fielded term lists, with weighted query terms."""
 
 from __future__ import annotations
 
@@ -8,30 +8,52 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+Document = Sequence[Sequence[str]]  # one term list per field, in the order of the index's field weights
+
 
 class BM25Index:
-    """BM25 (Lucene-style idf) over documents given as term lists; scoring is sparse numpy adds."""
+    """BM25F (Lucene-style idf): each field's term frequency is length-normalised within that field,
+    weighted, and summed before one saturation, so a word in a title and again in a bio still
+    saturates like one word. With one field of weight 1 this is plain BM25.
+    """
 
-    def __init__(self, documents: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> None:
+    def __init__(
+        self,
+        documents: Sequence[Document],
+        k1: float = 1.2,
+        b: float = 0.75,
+        field_weights: Sequence[float] = (1.0,),
+    ) -> None:
         self.size = len(documents)
-        lengths = np.array([len(doc) for doc in documents], dtype=np.float64)
-        avg = float(lengths.mean()) if self.size and lengths.sum() > 0 else 1.0
-        postings: dict[str, tuple[list[int], list[float]]] = {}
+        fields = len(field_weights)
+        if any(len(doc) != fields for doc in documents):
+            raise ValueError(f"every document needs {fields} field term lists, one per field weight")
+        lengths = np.array([[len(field) for field in doc] for doc in documents], dtype=np.float64)
+        lengths = lengths.reshape(self.size, fields)
+        averages = lengths.mean(axis=0) if self.size else np.ones(fields)
+        averages[averages <= 0] = 1.0
+        norms = 1.0 - b + b * lengths / averages  # (documents, fields)
+        pseudo: dict[str, dict[int, float]] = {}
         for row, doc in enumerate(documents):
-            norm = k1 * (1.0 - b + b * lengths[row] / avg)
-            for term, tf in Counter(doc).items():
-                docs, weights = postings.setdefault(term, ([], []))
-                docs.append(row)
-                weights.append(tf * (k1 + 1.0) / (tf + norm))
+            for f, (field, weight) in enumerate(zip(doc, field_weights, strict=True)):
+                if not weight:
+                    continue
+                for term, tf in Counter(field).items():
+                    per_doc = pseudo.setdefault(term, {})
+                    per_doc[row] = per_doc.get(row, 0.0) + weight * tf / norms[row, f]
         self.idf: dict[str, float] = {}
         self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for term, (docs, weights) in postings.items():
-            idf = math.log(1.0 + (self.size - len(docs) + 0.5) / (len(docs) + 0.5))
+        for term, per_doc in pseudo.items():
+            idf = math.log(1.0 + (self.size - len(per_doc) + 0.5) / (len(per_doc) + 0.5))
+            pseudo_tf = np.fromiter(per_doc.values(), dtype=np.float64, count=len(per_doc))
             self.idf[term] = idf
-            self._postings[term] = (np.array(docs, dtype=np.int64), np.array(weights) * idf)
+            self._postings[term] = (
+                np.fromiter(per_doc.keys(), dtype=np.int64, count=len(per_doc)),
+                idf * pseudo_tf * (k1 + 1.0) / (pseudo_tf + k1),
+            )
 
     def scores(self, query: Mapping[str, float]) -> np.ndarray:
-        """BM25 score of every document for query terms with weights (1.0 = plain BM25)."""
+        """BM25F score of every document for query terms with weights (1.0 = plain BM25F)."""
         out = np.zeros(self.size, dtype=np.float64)
         for term, weight in query.items():
             posting = self._postings.get(term)
@@ -40,7 +62,7 @@ class BM25Index:
         return out
 
     def term_weight(self, term: str, row: int) -> float:
-        """The BM25 contribution of one term to one document (0 if absent); used for explanations."""
+        """The BM25F contribution of one term to one document (0 if absent); used for explanations."""
         posting = self._postings.get(term)
         if posting is None:
             return 0.0

@@ -69,10 +69,12 @@ def check_model_dir(model_path: str | Path | None) -> Path:
 class LocalOnnxEmbedding(EmbeddingFunction[Documents]):
     """Mean-pooled, L2-normalised token embeddings of an ONNX model run in-process with onnxruntime."""
 
-    # Fusion weights chosen by leave-one-set-out with all-MiniLM-L6-v2 (docs/retrieval.md): the model
-    # and the bundled static embedding count as much as BM25 + concepts.
+    # Fusion weights for all-MiniLM-L6-v2 (docs/retrieval.md): the model's whole-profile neighbours, its
+    # best bio sentence among the top candidates, and the bundled static embedding each count as much
+    # as BM25 + concepts (equal weights; leave-one-set-out over the sentence weight agrees, see docs).
     dense_weight = 1.0
     static_weight = 1.0
+    passage_weight = 1.0
 
     def __init__(
         self, model_path: str, batch_size: int = 32, max_length: int = 256, digest: str | None = None

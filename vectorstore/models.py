@@ -85,6 +85,10 @@ class ExpertProfile(BaseModel):
         """`search_text()` without the person's own name: a name says nothing about what they know,
         and in a mean-pooled embedding its tokens only blur the vector (measured in docs/retrieval.md)."""
         text = self.search_text()
+        return self.without_name(text) or text
+
+    def without_name(self, text: str) -> str:
+        """`text` with every word of the person's name (and its possessive) removed."""
         name = {part.casefold() for part in _WORD_RE.findall(self.name) if len(part) > 1}
         if not name:
             return text
@@ -94,7 +98,7 @@ class ExpertProfile(BaseModel):
             bare = word[:-2] if word[-2:] in ("'s", "’s") else word
             return "" if bare.casefold() in name else word
 
-        return _WORD_RE.sub(keep, text).strip() or text
+        return _WORD_RE.sub(keep, text).strip()
 
     def content_hash(self) -> str:
         """A stable digest of the record, used to tell updated rows from unchanged ones."""

@@ -12,6 +12,7 @@ from vectorstore.concepts import ConceptLexicon, default_lexicon
 from vectorstore.constraints import QueryConstraints, detect, satisfies_language, satisfies_location
 from vectorstore.lexical import BM25Index
 from vectorstore.models import ExpertProfile, FieldEvidence
+from vectorstore.passages import PassageScorer
 from vectorstore.static_embedding import StaticEmbedder, default_static
 
 QUERY_CACHE_SIZE = 256  # explain() re-reads the question once per result
@@ -35,6 +36,13 @@ class RetrievalConfig:
     similarity_floor: float = 0.3  # dense scores are divided by max(best similarity, this floor)
     k1: float = 1.2
     b: float = 0.75
+    # Second stage (vectorstore/passages.py): the first stage's top candidates gain this weight times
+    # their best bio sentence's cosine with the question under the dense model (local, openai).
+    passage_weight: float = 0.0
+    passage_depth: int = 30
+    # BM25F weights of title, expertise, department, bio (FIELDS): a department name is shared by
+    # everyone in it and says less about one person than their own title, skills or bio.
+    field_weights: tuple[float, ...] = (1.0, 1.0, 0.5, 1.0)  # or (1.0,): one field, plain BM25
 
 
 @dataclass(frozen=True)
@@ -46,28 +54,33 @@ class QueryTerms:
     vector: np.ndarray  # the question under the bundled static embedding
 
 
+FIELDS = ("title", "expertise", "department", "bio")  # the BM25F fields, in `field_weights` order
+
+
 def profile_terms(
     profile: ExpertProfile,
     lexicon: ConceptLexicon | None,
-    cache: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] | None = None,
-) -> list[str]:
-    """The BM25 document of a profile: content stems of every field plus the concepts each field names.
+    cache: dict[str, tuple[str, ...]] | None = None,
+) -> list[list[str]]:
+    """The BM25F document of a profile: per field (FIELDS), its content stems plus the concepts it names.
 
     `cache` remembers the analysis of each field text across one build: titles, departments and
     expertise items repeat across an organisation ("product management", "Finance").
     """
-    terms: list[str] = []
-    concepts: list[str] = []
-    for text in (profile.title, *profile.expertise, profile.department, profile.bio):
-        found = cache.get(text) if cache is not None else None
-        if found is None:
-            tokens = analyze(text)
-            found = (tokens.content, tuple(lexicon.terms(tokens.stems)) if lexicon is not None else ())
-            if cache is not None:
-                cache[text] = found
-        terms.extend(found[0])
-        concepts.extend(found[1])
-    return terms + concepts
+    fields: list[list[str]] = []
+    for texts in ((profile.title,), profile.expertise, (profile.department,), (profile.bio,)):
+        terms: list[str] = []
+        for text in texts:
+            found = cache.get(text) if cache is not None else None
+            if found is None:
+                tokens = analyze(text)
+                concepts = tuple(lexicon.terms(tokens.stems)) if lexicon is not None else ()
+                found = tokens.content + concepts
+                if cache is not None:
+                    cache[text] = found
+            terms.extend(found)
+        fields.append(terms)
+    return fields
 
 
 class Retriever:
@@ -78,18 +91,24 @@ class Retriever:
         profiles: Sequence[ExpertProfile],
         config: RetrievalConfig | None = None,
         static: StaticEmbedder | None = None,
+        passages: PassageScorer | None = None,
     ) -> None:
         self.config = config or RetrievalConfig()
         self.static = static or default_static()
+        self.passages = passages
         self.lexicon: ConceptLexicon | None = default_lexicon() if self.config.use_concepts else None
         self.profiles = list(profiles)
         self.ids = [p.id for p in self.profiles]
         self.row_of = {pid: row for row, pid in enumerate(self.ids)}
-        analysed: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        analysed: dict[str, tuple[str, ...]] = {}
+        documents = [profile_terms(p, self.lexicon, analysed) for p in self.profiles]
+        if len(self.config.field_weights) == 1:  # plain BM25 over the whole profile, for comparison
+            documents = [[[term for field in doc for term in field]] for doc in documents]
         self.index = BM25Index(
-            [profile_terms(p, self.lexicon, analysed) for p in self.profiles],
+            documents,
             k1=self.config.k1,
             b=self.config.b,
+            field_weights=self.config.field_weights,
         )
         self.locations = sorted({p.location for p in self.profiles if p.location})
         # Kept for every index: the fit check needs one calibrated similarity whatever Chroma holds.
@@ -161,8 +180,13 @@ class Retriever:
         dense: Sequence[tuple[str, float]],
         k: int,
         allowed: Collection[str] | None = None,
+        query_vector: np.ndarray | None = None,
     ) -> list[tuple[str, float]]:
-        """The top k (profile id, score) pairs, best first, restricted to `allowed` when given."""
+        """The top k (profile id, score) pairs, best first, restricted to `allowed` when given.
+
+        `dense` holds (id, cosine distance) neighbours under the index's model; `query_vector` is the
+        question under that model, needed for the passage stage (skipped without it).
+        """
         if k <= 0:
             return []
         cfg = self.config
@@ -201,10 +225,30 @@ class Retriever:
                     cfg.static_weight,
                     cfg.similarity_floor,
                 )
-        if terms.constraints:
-            fused = {row: s * self._constraint_factor(row, terms.constraints) for row, s in fused.items()}
+        factors = (
+            {row: self._constraint_factor(row, terms.constraints) for row in fused}
+            if terms.constraints
+            else {}
+        )
+        if factors:
+            fused = {row: s * factors[row] for row, s in fused.items()}
+        if cfg.passage_weight and self.passages is not None and query_vector is not None and fused:
+            self._add_passages(fused, query_vector, factors)
         best = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
         return [(self.ids[row], score) for row, score in best]
+
+    def _add_passages(
+        self, fused: dict[int, float], query_vector: np.ndarray, factors: dict[int, float]
+    ) -> None:
+        """Re-score the top candidates with their best bio sentence, scaled like a dense score."""
+        assert self.passages is not None
+        cfg = self.config
+        top = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[: cfg.passage_depth]
+        rows = [row for row, _ in top]
+        sims = self.passages.best(query_vector, [self.profiles[row] for row in rows])
+        scale = max(float(sims.max()), cfg.similarity_floor)
+        for row, sim in zip(rows, sims, strict=True):
+            fused[row] += cfg.passage_weight * max(float(sim), 0.0) / scale * factors.get(row, 1.0)
 
     def explain(self, query: str, profile: ExpertProfile) -> list[FieldEvidence]:
         """Which fields of `profile` match which phrases of the question, best first (at most 3)."""
