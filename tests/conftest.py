@@ -89,6 +89,19 @@ def openai_stub() -> Iterator[OpenAIStub]:
         yield stub
 
 
+@pytest.fixture(scope="module")
+def shared_stub() -> Iterator[OpenAIStub]:
+    with OpenAIStub() as server:
+        yield server
+
+
+@pytest.fixture
+def stub(shared_stub: OpenAIStub) -> OpenAIStub:
+    """One server for the module (a restart costs ~0.2 s), reset to its constructor state per test."""
+    shared_stub.reset()
+    return shared_stub
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
     """One real PostgreSQL server for the session (the OS's binaries, on loopback); tests make databases."""

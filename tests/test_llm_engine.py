@@ -6,7 +6,6 @@ import json
 import math
 import re
 import socket
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,19 +92,6 @@ def intro(body: str = INTRO_BODY, subject: str = "") -> StubReply:
 
 def ranking(*ids: str) -> StubReply:
     return reply({"ranking": [{"id": i, "why": f"profile facts of {i}"} for i in ids]})
-
-
-@pytest.fixture(scope="module")
-def shared_stub() -> Iterator[OpenAIStub]:
-    with OpenAIStub() as server:
-        yield server
-
-
-@pytest.fixture
-def stub(shared_stub: OpenAIStub) -> OpenAIStub:
-    """One server for the module (a restart costs ~0.2 s), reset to its constructor state per test."""
-    shared_stub.reset()
-    return shared_stub
 
 
 def settings_for(base_url: str, **overrides: Any) -> Settings:

@@ -6,7 +6,6 @@ raw openai errors, so the turn crashed instead of falling back.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,18 +31,6 @@ from tests.openai_stub import OpenAIStub, StubReply
 
 LOGIN_PAGE = "<!doctype html><html><body><form action='/login'>Sign in to continue</form></body></html>"
 WISH = "I want to understand how traditional publishing makes money"
-
-
-@pytest.fixture(scope="module")
-def shared_stub() -> Iterator[OpenAIStub]:
-    with OpenAIStub() as server:
-        yield server
-
-
-@pytest.fixture
-def stub(shared_stub: OpenAIStub) -> OpenAIStub:
-    shared_stub.reset()
-    return shared_stub
 
 
 def engine_for(stub: OpenAIStub, threshold: int = 1) -> LLMEngine:

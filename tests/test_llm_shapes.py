@@ -6,7 +6,6 @@ The families' rules and error bodies are in tests/server_families.py, with the d
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,18 +33,6 @@ WISH = "understand how traditional publishing makes money"
 
 def step_answer(chat: ChatRequest) -> dict[str, Any]:
     return STEP
-
-
-@pytest.fixture(scope="module")
-def shared_stub() -> Iterator[OpenAIStub]:
-    with OpenAIStub() as server:
-        yield server
-
-
-@pytest.fixture
-def stub(shared_stub: OpenAIStub) -> OpenAIStub:
-    shared_stub.reset()
-    return shared_stub
 
 
 def settings_for(base_url: str, **overrides: Any) -> Settings:

@@ -8,7 +8,6 @@ import math
 import struct
 import threading
 import time
-from collections.abc import Iterator
 
 import openai
 import pytest
@@ -25,19 +24,6 @@ class Verdict(BaseModel):
 
     expert_ids: list[str]
     reason: str
-
-
-@pytest.fixture(scope="module")
-def shared_stub() -> Iterator[OpenAIStub]:
-    with OpenAIStub() as server:
-        yield server
-
-
-@pytest.fixture
-def stub(shared_stub: OpenAIStub) -> OpenAIStub:
-    """One server for the module (a stop costs ~0.2 s), reset to its constructor state per test."""
-    shared_stub.reset()
-    return shared_stub
 
 
 @pytest.fixture
