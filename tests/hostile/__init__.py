@@ -1,0 +1,1 @@
+"""Bad and hostile input: property-based tests, the injection corpus, export escaping."""
