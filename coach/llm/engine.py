@@ -268,7 +268,7 @@ class LLMEngine:
         if not notes and not still_open:
             raise CoachInputError("Log a takeaway from a chat first: the next question builds on it.")
         seen = {q.casefold() for q in still_open}
-        guard = self._guard(context=[*notes, *still_open])
+        guard = NameGuard.for_task(self.prompts_dir, context=still_open, facts=notes)
 
         def check(reply: NextQuestionsReply) -> list[LearningQuestion]:
             fresh = [q for q in reply.questions if single_line(q.text).casefold() not in seen]
@@ -285,7 +285,9 @@ class LLMEngine:
 
     def _candidates_guard(self, questions: Sequence[str], profiles: Sequence[ExpertProfile]) -> NameGuard:
         facts = [f"{p.title} {p.department} {' '.join(p.expertise)} {p.bio}" for p in profiles]
-        return self._guard(people=[p.name for p in profiles], context=[*questions, *facts])
+        return NameGuard.for_task(
+            self.prompts_dir, people=[p.name for p in profiles], context=questions, facts=facts
+        )
 
 
 def _questions(

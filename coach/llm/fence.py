@@ -8,22 +8,54 @@ from collections.abc import Iterable, Sequence
 from coach.agenda import first_name_of, shorten, single_line
 from coach.llm.replies import InvalidReply
 from coach.models import MAX_WISH_CHARS
+from coach.visible import visible_text
 from vectorstore.models import ExpertProfile, FieldEvidence
 
+# One definition of a link, an address and a phone number, for what goes into prompts (redacted) and what
+# comes out of the model (refused). A domain is any dotted name ending in a label of letters, whatever the
+# top-level domain: `evil.example/notes` is as much a link as `https://evil.com`.
+_DOMAIN = r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}\b"
+LINK = re.compile(
+    rf"\b[a-z][a-z0-9+.-]{{1,31}}://\S*|\bmailto:\S*|www\.\S*|(?<![\w@.-]){_DOMAIN}(?![\w.-]*@)(?::\d+)?(?:/\S*)?",
+    re.I,
+)
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# A leading + or 9-15 digits in one run of digits and separators; dates (2024-01-15) and sums stay.
+PHONE = re.compile(r"(?<![\w+])(?:\+\d(?:[ ().-]{0,2}\d){6,14}|\(?\d(?:[ ().-]{0,2}\d){8,14})(?!\w)")
+CREDENTIALS = re.compile(
+    r"\b(?:passwords?|passcodes?|passwd|credentials|log-?in details|one-time codes?)\b", re.I
+)
+CONTACT_REMOVED = "(contact details removed)"
 _UNSAFE = (
-    (re.compile(r"https?://|www\.|\b[\w-]+\.(?:com|org|net|io|ly|co|ai|dev|app)\b", re.I), "a link"),
+    (LINK, "a link"),
     (re.compile(r"!?\[[^\]]*\]\([^)]*\)|!\[", re.I), "markdown links or images"),
-    (re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"), "an email address"),
+    (EMAIL, "an email address"),
+    (PHONE, "a phone number"),
     (re.compile(r"</?[a-z!][^>]*>", re.I), "HTML tags"),
     (re.compile(r"\[[^\]\n]{1,40}\]|\{[^}\n]{0,40}\}"), "a [placeholder]"),
+    (CREDENTIALS, "a request for credentials"),
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def fenced_text(text: str, limit: int) -> str:
-    """Untrusted text made safe to place inside a data fence: one line, no angle brackets, capped."""
+    """Untrusted text made safe to place inside a data fence: visible characters only, no contact details,
+    one line, no angle brackets, capped.
+
+    Names and contacts reach a prompt only from the profile record's own fields (and the record's email
+    never does); an address, phone number or link written into a bio, an expertise item or a note is
+    removed, so the model can neither repeat it nor be steered by it.
+    """
+    text = redact_contacts(visible_text(text))
     text = _CONTROL.sub(" ", text).replace("<", "‹").replace(">", "›")
     return shorten(text, limit)
+
+
+def redact_contacts(text: str) -> str:
+    """`text` with every email address, link and phone number replaced by a marker."""
+    for pattern in (LINK, EMAIL, PHONE):
+        text = pattern.sub(CONTACT_REMOVED, text)
+    return text
 
 
 def profile_block(
@@ -80,6 +112,9 @@ def fit_candidates(
 
 
 def check_safe(text: str, where: str) -> None:
+    """Raise InvalidReply when model text holds a link, an address, a phone number, markup or a placeholder,
+    as read once invisible characters are gone (a zero-width space inside a domain hides nothing)."""
+    text = visible_text(text)
     for pattern, what in _UNSAFE:
         if pattern.search(text):
             raise InvalidReply(
@@ -88,6 +123,7 @@ def check_safe(text: str, where: str) -> None:
 
 
 def is_safe(text: str) -> bool:
+    text = visible_text(text)
     return not any(pattern.search(text) for pattern, _ in _UNSAFE)
 
 

@@ -53,8 +53,10 @@ def draft_intro(chat: StructuredChat, prompts_dir: Path, request: IntroRequest) 
         part for part in (fenced_text(requester_name, 60), fenced_text(requester_context, 160)) if part
     )
     facts = [expert.title, expert.department, *expert.expertise, expert.bio]
-    said = [requester_context, *asked, *(p for ev in evidence for p in ev.phrases)]
-    guard = NameGuard.for_task(prompts_dir, people=[expert.name, requester_name], context=[*facts, *said])
+    facts += [p for ev in evidence for p in ev.phrases]
+    guard = NameGuard.for_task(
+        prompts_dir, people=[expert.name, requester_name], context=[requester_context, *asked], facts=facts
+    )
 
     def check(reply: IntroReply) -> IntroMessage:
         body = guard.clean(_GREETING.sub("", reply.body.strip()).strip(), "the intro")
