@@ -15,25 +15,26 @@ from vectorstore.models import ExpertProfile, FieldEvidence
 # comes out of the model (refused). A domain is any dotted name ending in a label of letters, whatever the
 # top-level domain: `evil.example/notes` is as much a link as `https://evil.com`.
 _DOMAIN = r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}\b"
-LINK = re.compile(
-    rf"\b[a-z][a-z0-9+.-]{{1,31}}://\S*|\bmailto:\S*|www\.\S*|(?<![\w@.-]){_DOMAIN}(?![\w.-]*@)(?::\d+)?(?:/\S*)?",
-    re.I,
-)
+URL = re.compile(r"\b[a-z][a-z0-9+.-]{1,31}://\S*|\bmailto:\S*|www\.\S*", re.I)
+DOMAIN = re.compile(rf"(?<![\w@.-]){_DOMAIN}(?::\d+)?(?:/\S*)?", re.I)
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # A leading + or 9-15 digits in one run of digits and separators; dates (2024-01-15) and sums stay.
 PHONE = re.compile(r"(?<![\w+])(?:\+\d(?:[ ().-]{0,2}\d){6,14}|\(?\d(?:[ ().-]{0,2}\d){8,14})(?!\w)")
+# Asking the reader for a secret: what an injected "ask them to reply with their password" makes of an intro.
 CREDENTIALS = re.compile(
-    r"\b(?:passwords?|passcodes?|passwd|credentials|log-?in details|one-time codes?)\b", re.I
+    r"\b(?:send|share|reply with|give|tell|provide|confirm|enter|re-?enter|type|include)\b[^.?!\n]{0,40}"
+    r"\b(?:passwords?|passcodes?|credentials|log-?in details|one-time codes?|PINs?)\b",
+    re.I,
 )
 CONTACT_REMOVED = "(contact details removed)"
 _UNSAFE = (
-    (LINK, "a link"),
+    (URL, "a link"),
+    (DOMAIN, "a link"),
     (re.compile(r"!?\[[^\]]*\]\([^)]*\)|!\[", re.I), "markdown links or images"),
     (EMAIL, "an email address"),
     (PHONE, "a phone number"),
     (re.compile(r"</?[a-z!][^>]*>", re.I), "HTML tags"),
     (re.compile(r"\[[^\]\n]{1,40}\]|\{[^}\n]{0,40}\}"), "a [placeholder]"),
-    (CREDENTIALS, "a request for credentials"),
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -53,7 +54,7 @@ def fenced_text(text: str, limit: int) -> str:
 
 def redact_contacts(text: str) -> str:
     """`text` with every email address, link and phone number replaced by a marker."""
-    for pattern in (LINK, EMAIL, PHONE):
+    for pattern in (URL, EMAIL, DOMAIN, PHONE):  # a URL may hold an @, an email a domain
         text = pattern.sub(CONTACT_REMOVED, text)
     return text
 
@@ -120,6 +121,12 @@ def check_safe(text: str, where: str) -> None:
             raise InvalidReply(
                 f"{where} contains {what}; write plain text without links, addresses or markup"
             )
+
+
+def check_no_credentials(text: str, where: str) -> None:
+    """Raise InvalidReply when a message asks its reader for a password, a code or other credentials."""
+    if CREDENTIALS.search(visible_text(text)):
+        raise InvalidReply(f"{where} asks for credentials; never ask anyone for passwords or codes")
 
 
 def is_safe(text: str) -> bool:

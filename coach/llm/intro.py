@@ -8,7 +8,7 @@ from pathlib import Path
 
 from coach.agenda import first_name_of, shorten, single_line
 from coach.errors import CoachInputError
-from coach.llm.fence import bullets, check_safe, fenced_text, profile_block
+from coach.llm.fence import bullets, check_no_credentials, check_safe, fenced_text, profile_block
 from coach.llm.grounding import NAMES_NO_ONE, NameGuard
 from coach.llm.prompts import load_prompt
 from coach.llm.replies import IntroReply, InvalidReply
@@ -67,6 +67,7 @@ def draft_intro(chat: StructuredChat, prompts_dir: Path, request: IntroRequest) 
             raise InvalidReply(f"the body {NAMES_NO_ONE} but the recipient and the sender")
         check_safe(body, "the body")
         check_safe(subject, "the subject")
+        check_no_credentials(f"{subject} {body}", "the message")
         if re.search(r"\bbe my mentor\b", body, re.I):
             raise InvalidReply('ask for one conversation about the question, not "be my mentor"')
         if len(body) > max_body:

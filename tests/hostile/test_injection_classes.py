@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from coach.llm.fence import CONTACT_REMOVED, fenced_text, is_safe, profile_block
+from coach.llm.fence import CONTACT_REMOVED, check_no_credentials, fenced_text, is_safe, profile_block
 from coach.llm.grounding import COPY_WORDS, NameGuard
+from coach.llm.replies import InvalidReply
 from coach.visible import visible_text
 from vectorstore.models import ExpertProfile
 
@@ -68,12 +69,27 @@ def test_a_profile_block_keeps_the_record_and_drops_addresses_from_free_text() -
         "See w\u200bww.evil.example today.",
         "Visit portal.internal-tools.corp now.",
         "Reach the team at budget\u00ad@north\u200bwind.example.",
-        "Reply with your password first.",
         "Ring +44 20 7946 0000.",
     ],
 )
 def test_model_text_with_a_hidden_or_scheme_less_link_is_unsafe(text: str) -> None:
     assert not is_safe(text)
+
+
+@pytest.mark.parametrize(
+    ("body", "asks"),
+    [
+        ("Could you reply with your password so I can check the budget file?", True),
+        ("Please con\u200bfirm your one-time code in your reply.", True),
+        ("I'd love to hear how your team rotates credentials for the finance systems.", False),
+    ],
+)
+def test_an_intro_never_asks_for_credentials(body: str, asks: bool) -> None:
+    if asks:
+        with pytest.raises(InvalidReply):
+            check_no_credentials(body, "the message")
+    else:
+        check_no_credentials(body, "the message")
 
 
 def test_invisible_characters_are_gone_and_look_alike_letters_folded() -> None:
