@@ -1,0 +1,45 @@
+"""The injection corpus rendered by the real web app in headless Chromium, with the LLM coach against the
+echoing stub: per family, no script runs, no request leaves the page, no dialog opens, no active element
+is left in the page (tests/hostile/chromium.py, as benchmarks/injection_bench.py --browser reports)."""
+
+from __future__ import annotations
+
+import os
+
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+
+import pytest
+
+from tests.hostile.chromium import BROWSER_COLUMNS, CANARY, BrowserRun, run_browser
+from tests.hostile.corpus import families, load_cases
+
+pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore::Warning:gradio.queueing")]
+CASES = load_cases()
+DRAFTS_PER_FAMILY = 2  # agendas and intros opened per family (the benchmark opens them all)
+
+
+@pytest.fixture(scope="module")
+def rendered() -> BrowserRun:
+    return run_browser(CASES, drafts_per_family=DRAFTS_PER_FAMILY)
+
+
+@pytest.mark.slow
+def test_the_counters_see_active_content_when_there_is_some(rendered: BrowserRun) -> None:
+    canary = rendered.counts[CANARY]
+    assert canary["requests_out"] >= 1 and canary["dialogs"] >= 1 and canary["script_runs"] >= 1
+    assert canary["active_elements"] >= 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("family", families(CASES))
+def test_every_family_renders_inert(rendered: BrowserRun, family: str) -> None:
+    row = rendered.table()[family]
+    assert row["cases"] == sum(c.family == family for c in CASES)
+    harm = {c: row[c] for c in BROWSER_COLUMNS if c != "cases"}
+    assert harm == dict.fromkeys(harm, 0), (rendered.outside, rendered.dialogs)
+
+
+@pytest.mark.slow
+def test_the_page_itself_is_the_baseline(rendered: BrowserRun) -> None:
+    row = rendered.table()["(the page itself)"]
+    assert {c: row[c] for c in BROWSER_COLUMNS} == dict.fromkeys(BROWSER_COLUMNS, 0)
