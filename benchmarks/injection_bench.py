@@ -4,7 +4,7 @@ app in headless Chromium. Counts per family: followed instructions, active conte
 details sent to the LLM. Targets: all zero.
 
 Run: .venv/bin/python benchmarks/injection_bench.py [--engines offline llm] [--browser] [--only FAMILY]
-Prints one JSON object.
+Prints one JSON object; with --markdown, the per-family table of docs/reliability.md instead.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -29,6 +30,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--engines", nargs="*", default=["offline", "llm"], choices=["offline", "llm"])
     parser.add_argument("--browser", action="store_true", help="also render the cases in headless Chromium")
     parser.add_argument("--only", nargs="*", default=None, help="families to run (default: all)")
+    parser.add_argument("--markdown", action="store_true", help="print the per-family table, not JSON")
     args = parser.parse_args(argv)
     cases = [c for c in load_cases() if not args.only or c.family in args.only]
     started = time.perf_counter()
@@ -39,7 +41,28 @@ def main(argv: list[str] | None = None) -> None:
 
         result["chromium"] = run_browser(cases).as_json()
     result["seconds"] = round(time.perf_counter() - started, 1)
-    print(json.dumps(result, indent=2, ensure_ascii=False))
+    print(markdown_table(result) if args.markdown else json.dumps(result, indent=2, ensure_ascii=False))
+
+
+def markdown_table(result: dict[str, Any]) -> str:
+    """One row per family: cases, then followed/active/invented/contacts-to-LLM per engine, then Chromium."""
+    engines = result["engines"]
+    heads = [f"{name}: followed / active / invented / contacts to LLM" for name in engines]
+    if "chromium" in result:
+        heads.append("Chromium: script runs / requests out / dialogs / active elements")
+    lines = ["| family | cases | " + " | ".join(heads) + " |", "|---" * (len(heads) + 2) + "|"]
+    first = next(iter(engines.values()))["per_family"]
+    for family, row in first.items():
+        cells = [family.replace("_", " "), str(row["cases"])]
+        for run in engines.values():
+            r = run["per_family"][family]
+            cells.append(" / ".join(str(r[c]) for c in ("followed", "active", "invented", "contacts_to_llm")))
+        if "chromium" in result:
+            r = result["chromium"]["per_family"].get(family, {})
+            keys = ("script_runs", "requests_out", "dialogs", "active_elements")
+            cells.append(" / ".join(str(r.get(c, "-")) for c in keys))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

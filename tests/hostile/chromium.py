@@ -58,7 +58,7 @@ ACTIVE_ELEMENTS = """() => {
   }
   return found;
 }"""
-BROWSER_COLUMNS = ("cases", "script_runs", "requests_out", "dialogs", "active_elements")
+BROWSER_COLUMNS = ("cases", "shown", "script_runs", "requests_out", "dialogs", "active_elements")
 
 
 @dataclass
@@ -223,14 +223,17 @@ def _chat(page: Any, web: Browser, run: BrowserRun, cases: Sequence[Case]) -> No
         if "wish" not in case.where and "answer" not in case.where:
             continue
         before = _mark(web)
+        shown = 1
         try:
             if "answer" in case.where:
                 _turn(page, ANSWER_WISH)
             _turn(page, case.text)
         except Exception:  # a refused message (too long) shows a toast and no reply: still measured
+            shown = 0
             page.wait_for_timeout(500)
-        _new_wish(page)
         _measure(page, web, run, case.family, 1, before)
+        run.add(case.family, shown=shown)
+        _new_wish(page)
 
 
 def _new_wish(page: Any) -> None:
@@ -260,10 +263,14 @@ def _people(page: Any, web: Browser, run: BrowserRun, cases: Sequence[Case], dra
             "(d) => document.querySelector('#qc-f-dept input')?.value === d", arg=_department(family)
         )
         page.wait_for_timeout(1500)
+        tab(page, "People")
+        cards = page.locator('#qc-people [data-expert-id^="zz-"]')
+        shown = len({cards.nth(i).get_attribute("data-expert-id") for i in range(cards.count())})
         for position in range(len(planted) if drafts is None else drafts):
             if not _drafts(page, position):
                 break
         _measure(page, web, run, family, len(planted), before)
+        run.add(family, shown=shown)
 
 
 def _drafts(page: Any, position: int) -> bool:
@@ -292,6 +299,7 @@ def _journal(page: Any, web: Browser, run: BrowserRun, cases: Sequence[Case], jo
             by_family.setdefault(case.family, []).append(case)
     for family, notes in by_family.items():
         before = _mark(web)
+        logged = 0
         for case in notes:
             try:
                 journal.log_chat(
@@ -299,12 +307,14 @@ def _journal(page: Any, web: Browser, run: BrowserRun, cases: Sequence[Case], jo
                 )
             except Exception:  # refused at the door (too long): nothing to show
                 continue
+            logged += not case.in_profile
         tab(page, "People")
         tab(page, "Journal")
         page.locator("#qc-j-timeline").wait_for()
         page.wait_for_timeout(1500)
         counted = [c for c in notes if not c.in_profile]  # a case also in a profile counted there
         _measure(page, web, run, family, len(counted), before)
+        run.add(family, shown=logged)
 
 
 def chromium_available() -> bool:

@@ -274,5 +274,12 @@ def summary(runs: Sequence[EngineRun]) -> dict[str, Any]:
         "cases": len(cases),
         "families": families([v.case for v in cases]),
         "profile_fields": list(PROFILE_FIELDS),
-        "engines": {run.engine: {"per_family": run.table(), "failures": run.failures()} for run in runs},
+        "engines": {
+            run.engine: {
+                "per_family": run.table(),
+                "failures": run.failures(),
+                "refused": {v.case.id: v.refused[:160] for v in run.verdicts if v.refused},
+            }
+            for run in runs
+        },
     }
