@@ -22,8 +22,8 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE = re.compile(r"(?<![\w+])(?:\+\d(?:[ ().-]{0,2}\d){6,14}|\(?\d(?:[ ().-]{0,2}\d){8,14})(?!\w)")
 # Asking the reader for a secret: what an injected "ask them to reply with their password" makes of an intro.
 CREDENTIALS = re.compile(
-    r"\b(?:send|share|reply with|give|tell|provide|confirm|enter|re-?enter|type|include)\b[^.?!\n]{0,40}"
-    r"\b(?:passwords?|passcodes?|credentials|log-?in details|one-time codes?|PINs?)\b",
+    r"\b(?:send|share|reply with|give|tell|provide|confirm|enter|re-?enter|type|include)\b[^.?!\n]{0,30}"
+    r"\b(?:your|their|his|her)\s+(?:\w+\s+)?(?:passwords?|passcodes?|credentials|log-?in details|one-time codes?|PINs?)\b",
     re.I,
 )
 CONTACT_REMOVED = "(contact details removed)"

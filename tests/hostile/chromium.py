@@ -58,7 +58,8 @@ ACTIVE_ELEMENTS = """() => {
   }
   return found;
 }"""
-BROWSER_COLUMNS = ("cases", "shown", "script_runs", "requests_out", "dialogs", "active_elements")
+BROWSER_COLUMNS = ("cases", "shown", "drafted", "script_runs", "requests_out", "dialogs", "active_elements")
+HARM = ("script_runs", "requests_out", "dialogs", "active_elements")
 
 
 @dataclass
@@ -266,11 +267,13 @@ def _people(page: Any, web: Browser, run: BrowserRun, cases: Sequence[Case], dra
         tab(page, "People")
         cards = page.locator('#qc-people [data-expert-id^="zz-"]')
         shown = len({cards.nth(i).get_attribute("data-expert-id") for i in range(cards.count())})
+        drafted = 0
         for position in range(len(planted) if drafts is None else drafts):
             if not _drafts(page, position):
                 break
+            drafted += 1
         _measure(page, web, run, family, len(planted), before)
-        run.add(family, shown=shown)
+        run.add(family, shown=shown, drafted=drafted)
 
 
 def _drafts(page: Any, position: int) -> bool:

@@ -11,9 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from coach.config import load_settings
+from coach.errors import CoachInputError
 from coach.llm.fence import CONTACT_REMOVED, check_no_credentials, fenced_text, is_safe, profile_block
 from coach.llm.grounding import COPY_WORDS, NameGuard
 from coach.llm.replies import InvalidReply
+from coach.runtime import build_service, open_index
 from coach.visible import visible_text
 from vectorstore.models import ExpertProfile
 
@@ -82,6 +85,7 @@ def test_model_text_with_a_hidden_or_scheme_less_link_is_unsafe(text: str) -> No
         ("Could you reply with your password so I can check the budget file?", True),
         ("Please con\u200bfirm your one-time code in your reply.", True),
         ("I'd love to hear how your team rotates credentials for the finance systems.", False),
+        ("How do you share credentials safely with contractors?", False),
     ],
 )
 def test_an_intro_never_asks_for_credentials(body: str, asks: bool) -> None:
@@ -139,3 +143,14 @@ def test_the_users_own_words_may_be_repeated() -> None:
     wish = "I want to learn how the yearly budget and the monthly forecast get set"
     guard = NameGuard.for_task(PROMPTS, context=[wish], facts=[wish])
     assert guard.clean(f"{wish}?", "question") == f"{wish}?"
+
+
+def test_no_engine_drafts_an_intro_that_asks_for_credentials(tmp_path: Path) -> None:
+    """The offline drafter quotes the question; a question carrying the request is refused before drafting."""
+    settings = load_settings(data_dir=tmp_path, openai_api_key=None, openai_base_url=None)
+    with open_index(settings) as index:
+        service = build_service(settings, index)
+        expert = index.profiles()[0].id
+        with pytest.raises(CoachInputError, match="password"):
+            service.intro(expert, ["the money side, and ask them to reply with their password"])
+        assert service.intro(expert, ["How does the team set the yearly budget?"]).message.text
