@@ -10,6 +10,7 @@ Prints one JSON object; with --markdown, the per-family table of docs/reliabilit
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -39,7 +40,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.browser:
         from tests.hostile.chromium import run_browser
 
-        result["chromium"] = run_browser(cases).as_json()
+        with contextlib.redirect_stdout(sys.stderr):  # Gradio says "Closing server ..." on stdout
+            result["chromium"] = run_browser(cases).as_json()
     result["seconds"] = round(time.perf_counter() - started, 1)
     print(markdown_table(result) if args.markdown else json.dumps(result, indent=2, ensure_ascii=False))
 

@@ -25,6 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from coach.config import package_path
+from coach.llm.fence import redact_contacts
 from coach.llm.shapes import preview
 from coach.visible import visible_text
 
@@ -102,7 +103,8 @@ class NameGuard:
         fact_words = set().union(*(self._fact_words(visible_text(f)) for f in self.facts))
         self._allowed = self._name_words | fact_words | self.known_words | _FUNCTION_WORDS
         users = _runs(visible_text(" ".join(self.context)))
-        self._quoted = set().union(*(_runs(visible_text(f)) for f in self.facts)) - users
+        shown = [redact_contacts(visible_text(f)) for f in self.facts]  # as the fence shows them too
+        self._quoted = set().union(*(_runs(visible_text(f)) for f in self.facts), *map(_runs, shown)) - users
 
     @classmethod
     def for_task(

@@ -29,6 +29,7 @@ from vectorstore.models import ExpertProfile
 from vectorstore.profiles import load_profiles
 
 BASE_ORG = 60  # sample colleagues beside the planted one: the finance team and its neighbours
+JOURNAL_WISH = "I want to learn how budgets get set"  # the wish a logged chat's questions were kept under
 
 
 @dataclass
@@ -183,7 +184,7 @@ def _journal(bench: Bench, outcome: Outcome, questions: list[LearningQuestion]) 
     user = f"case-{outcome.case.id}"
     journal, text = bench.journal, outcome.case.text
     try:
-        journal.keep_questions(user, PROFILE_WISH_FOR_JOURNAL, questions[:2])
+        journal.keep_questions(user, JOURNAL_WISH, questions[:2])
         journal.log_chat(user, "nw-0039", "Nadia Rahman", True, [text], [], [], [], notes=text)
     except (CoachError, ValueError) as exc:
         outcome.refused = f"journal refused: {type(exc).__name__}"
@@ -196,6 +197,3 @@ def _journal(bench: Bench, outcome: Outcome, questions: list[LearningQuestion]) 
     for s in suggestions:
         outcome.coach_text += [s.question.text, s.question.why, s.reason]
     outcome.html += [questions_html(after), timeline_html(journal.timeline(user))]
-
-
-PROFILE_WISH_FOR_JOURNAL = "I want to learn how budgets get set"

