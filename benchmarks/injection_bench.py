@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> None:
 def markdown_table(result: dict[str, Any]) -> str:
     """One row per family: cases, then followed/active/invented/contacts-to-LLM per engine, then Chromium."""
     engines = result["engines"]
-    heads = [f"{name}: followed / active / invented / contacts to LLM" for name in engines]
+    label = {"offline": "offline", "llm": "echoing stub"}
+    heads = [f"{label[name]}: followed / active / invented / contacts to LLM" for name in engines]
     if "chromium" in result:
         heads.append("Chromium: script runs / requests out / dialogs / active elements")
     lines = ["| family | cases | " + " | ".join(heads) + " |", "|---" * (len(heads) + 2) + "|"]
