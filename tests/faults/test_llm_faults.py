@@ -248,11 +248,10 @@ def test_a_storm_of_failing_turns_leaks_no_threads_fds_or_connections(app: Runni
     threads, fds = resources()
     connections = app.server.stats().open_connections
     sent = app.server.stats().chat_requests
-    for _ in range(2):
-        storm()
+    storm()
 
-    assert app.server.stats().chat_requests - sent >= 2 * len(plans) * len(clients), "every turn was sent"
-    # Leaks grow with the number of failed requests (over a hundred here); pools and idle workers do not.
+    assert app.server.stats().chat_requests - sent >= len(plans) * len(clients), "every turn reached it"
+    # Leaks grow with the failed requests (about 50 here); pools and idle workers do not.
     wait_for(
         lambda: resources()[0] <= threads + 2 and resources()[1] <= fds + 4,
         30,
