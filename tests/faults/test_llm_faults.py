@@ -42,7 +42,7 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::Warning:gradio.queueing"),
 ]
 WISH = "I want to understand how our finance team forecasts revenue"
-TIMEOUT_S = 3.0  # COACH_LLM_TIMEOUT: long enough for a second person's request to finish inside it
+TIMEOUT_S = 5.0  # COACH_LLM_TIMEOUT: long enough for a second person's request to finish inside it
 COOLDOWN_S = 2.0  # COACH_BREAKER_COOLDOWN
 OFFLINE_NOTE = "this answer comes from the offline coach"
 
@@ -185,14 +185,15 @@ def test_each_fault_falls_back_opens_the_breaker_and_recovers(app: Running, faul
     first, second = Client(app.url, verbose=False), Client(app.url, verbose=False)
     break_server(app, fault, hold_next=True)
 
-    # A second person is served while the first one's turn waits on the broken server.
+    # A second person is served while the first one's turn waits on the broken server (a stopped server
+    # refuses at once, so there the turn has nothing to wait on).
     with ThreadPoolExecutor(1) as pool:
         waiting = pool.submit(chat_turn, first)
         if fault.plan is not None:
             wait_for(lambda: app.server.stats().held == 1, TIMEOUT_S, "the first request to be held")
         assert keep_question(second).startswith("Kept 1")
-        assert not waiting.done(), "the second person was served while the first turn was still waiting"
         if fault.plan is not None:
+            assert not waiting.done(), "the second person was served while the first turn waited"
             app.server.release()
         turn = waiting.result(timeout=120)
 
