@@ -19,6 +19,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -247,11 +248,11 @@ class FaultServer:
         self._proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 30) -> FaultServer:
-        handle = self.log.open("ab")
         command = [sys.executable, "-m", "tests.faults.llm_fault_server", "--port", str(self.port)]
-        self._proc = subprocess.Popen(
-            command, stdout=handle, stderr=subprocess.STDOUT, cwd=REPO, env=os.environ
-        )
+        with self.log.open("ab") as log:  # the child keeps its own copy
+            self._proc = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT, cwd=REPO, env=os.environ
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
@@ -268,9 +269,12 @@ class FaultServer:
         return self._proc is not None and self._proc.poll() is None
 
     def stop(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.kill()
-            self._proc.wait(timeout=10)
+        if self._proc is not None:
+            if self._proc.poll() is None:
+                self._proc.kill()
+                self._proc.wait(timeout=10)
+            if self._proc.stdin is not None:
+                self._proc.stdin.close()
         self._proc = None
 
     def control(self, action: str, plan: Plan | None = None) -> Counters:
@@ -296,9 +300,16 @@ class FaultServer:
         self.stop()
 
 
+def _exit_with_parent() -> None:
+    """Exit when stdin closes: a test run that is killed never leaves its server behind."""
+    sys.stdin.read()
+    os._exit(0)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
+    threading.Thread(target=_exit_with_parent, daemon=True).start()
     asyncio.run(_main(parser.parse_args(argv).port))
 
 
