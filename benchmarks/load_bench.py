@@ -407,6 +407,12 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         deployment(args.instances, Path(folder)) as dep,
     ):
         seeded = index_size(dep.urls[0])
+        pids = [app.popen.pid for app in dep.apps if app.popen is not None]
+        print(
+            f"load: {args.users} users for {args.duration:g} s on app pids {pids}",
+            file=sys.stderr,
+            flush=True,
+        )
         since = datetime.now(UTC) - timedelta(minutes=1)
         load_before = os.getloadavg()[0]
         started = time.monotonic()
