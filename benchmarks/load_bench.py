@@ -429,6 +429,8 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         "instances": args.instances,
         "backend": "embedded Chroma + SQLite" if args.instances == 1 else "chroma run + PostgreSQL",
         "users": args.users,
+        "spawn_rate": args.spawn_rate,
+        "think_s": list(args.think),
         "duration_s": round(elapsed, 1),
         "cores": os.cpu_count(),
         "load_average_before_after": [round(load_before, 2), round(os.getloadavg()[0], 2)],
