@@ -13,6 +13,7 @@ from icalendar import Calendar, Event, vCalAddress
 
 from coach.clauses import topic_of
 from coach.errors import CoachInputError
+from coach.markdown import escape_markdown, single_line
 from coach.models import MAX_QUESTIONS, Agenda, AgendaItem
 from vectorstore.models import ExpertProfile
 
@@ -23,10 +24,6 @@ PRODID = "-//question-coach//coffee-chat agenda//EN"
 UID_DOMAIN = "question-coach"
 _UID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_DNS, UID_DOMAIN)
 _EMAIL = re.compile(r"^[^@\s<>()\[\]\",;:\\]+@[^@\s<>()\[\]\",;:\\]+\.[^@\s<>()\[\]\",;:\\]+$")
-# `&`, `<` and `>` become entities because some Markdown renderers do not honour `\<`.
-_HTML_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-_MD_INLINE = re.compile(r"([\\`*_{}\[\]()!|~#])")
-_MD_LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])")
 
 
 @dataclass(frozen=True)
@@ -233,19 +230,6 @@ def event_uid(agenda: Agenda, start: datetime) -> str:
     instant = start.astimezone(UTC).isoformat() if start.tzinfo else start.isoformat()
     key = "\n".join([agenda.expert.id, instant, *agenda.questions])
     return f"{uuid.uuid5(_UID_NAMESPACE, key)}@{UID_DOMAIN}"
-
-
-def escape_markdown(text: str) -> str:
-    """Inline text that renders literally in Markdown and HTML: no tags, links, images or emphasis."""
-    text = single_line(text)
-    text = "".join(_HTML_ENTITIES.get(char, char) for char in text)
-    text = _MD_INLINE.sub(r"\\\1", text)
-    return _MD_LINE_START.sub(r"\1\\\2", text)
-
-
-def single_line(text: str) -> str:
-    """Collapse all whitespace, including newlines, into single spaces."""
-    return " ".join(text.split())
 
 
 def first_name_of(name: str) -> str:

@@ -20,6 +20,7 @@ from pydantic import (
 
 from coach.errors import CoachInputError
 from coach.journal.schema import fit
+from coach.markdown import escape_markdown
 from coach.models import (
     MAX_NAME_CHARS,
     QUESTION_MAX_CHARS,
@@ -39,6 +40,7 @@ from coach.models import (
     Referral,
     ReferralStatus,
     Takeaway,
+    Typed,
     WhyText,
     Wish,
     WishText,
@@ -48,7 +50,8 @@ FORMAT = "question-coach-journal"
 VERSION = 1
 KINDS = ("wishes", "questions", "chats", "takeaways", "referrals")
 OnConflict = Literal["skip", "error"]
-Uid = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+# A uid is an identifier, not text: control characters are refused rather than dropped (or it would change).
+Uid = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f-\x9f]+$")]
 
 
 class JournalImportError(CoachInputError):
@@ -132,7 +135,7 @@ class TakeawayRecord(_Record):
 class ReferralRecord(_Record):
     chat_uid: Uid | None = None
     expert_id: ExpertId | None = None
-    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_NAME_CHARS)] = ""
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_NAME_CHARS), Typed] = ""
     note: JournalNote = ""
     status: ReferralStatus = ReferralStatus.suggested
 
@@ -318,13 +321,11 @@ def plan_import(document: JournalDocument, existing: JournalEntries, on_conflict
     return ImportPlan(new=JournalEntries.model_validate(new), report=report)
 
 
-def _line(text: str) -> str:
-    """Collapse whitespace so user text cannot break the list structure."""
-    return " ".join(text.split())
-
-
 def render_markdown(snapshot: JournalSnapshot) -> str:
-    """A readable journal: wishes, questions with status, chats with what came out of them, in time order."""
+    """A readable journal: wishes, questions with status, chats with what came out of them, in time order.
+
+    Every journal text goes through `_line`, so a note like `<img src=...>` or `[x](https://...)` reads as
+    typed in any Markdown viewer instead of loading an image or becoming a link."""
     questions = {q.id: q for q in snapshot.questions}
     chats = {c.id: c for c in snapshot.chats}
     lines = ["# Learning journal", ""]
@@ -351,19 +352,19 @@ def render_markdown(snapshot: JournalSnapshot) -> str:
     for chat in sorted(snapshot.chats, key=lambda c: (c.date, c.created_at)):
         lines += [f"### {chat.date}: {_line(chat.expert_name)} ({chat.status})", ""]
         sections = [
-            ("Questions covered", [questions[i].text for i in chat.question_ids]),
-            ("Takeaways", [t.text for t in snapshot.takeaways if t.chat_id == chat.id]),
+            ("Questions covered", [_line(questions[i].text) for i in chat.question_ids]),
+            ("Takeaways", [_line(t.text) for t in snapshot.takeaways if t.chat_id == chat.id]),
             ("Referrals", [_referral(r) for r in snapshot.referrals if r.chat_id == chat.id]),
-            ("New questions", [q.text for q in snapshot.questions if q.chat_id == chat.id]),
+            ("New questions", [_line(q.text) for q in snapshot.questions if q.chat_id == chat.id]),
         ]
         for title, items in sections:
             if items:
-                lines += [f"{title}:", *(f"- {_line(item)}" for item in items), ""]
+                lines += [f"{title}:", *(f"- {item}" for item in items), ""]
         if chat.notes:
             lines += [f"Notes: {_line(chat.notes)}", ""]
     loose = [r for r in snapshot.referrals if r.chat_id is None]
     if loose:
-        lines += ["## Other referrals", "", *(f"- {_line(_referral(r))}" for r in loose), ""]
+        lines += ["## Other referrals", "", *(f"- {_referral(r)}" for r in loose), ""]
     return "\n".join(lines)
 
 
@@ -371,9 +372,15 @@ def _created(entry: Wish | Question) -> datetime:
     return entry.created_at
 
 
+def _line(text: str) -> str:
+    """One journal text, on one line and escaped: the only way user text enters the Markdown."""
+    return escape_markdown(text)
+
+
 def _referral(referral: Referral) -> str:
-    who = referral.name or referral.expert_id or ""
+    """`Name (expert-id): note [status]`, each part escaped (the caller must not escape it again)."""
+    who = _line(referral.name or referral.expert_id or "")
     if referral.name and referral.expert_id:
-        who += f" ({referral.expert_id})"
-    note = f": {referral.note}" if referral.note else ""
-    return f"{who}{note} [{referral.status}]"
+        who += f" ({_line(referral.expert_id)})"
+    note = f": {_line(referral.note)}" if referral.note else ""
+    return f"{who}{note} \\[{referral.status}\\]"
