@@ -23,6 +23,7 @@ REFERRAL_QUESTION = "What should I read to go deeper, and who else should I talk
 PRODID = "-//question-coach//coffee-chat agenda//EN"
 UID_DOMAIN = "question-coach"
 _UID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_DNS, UID_DOMAIN)
+_ICS_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _EMAIL = re.compile(r"^[^@\s<>()\[\]\",;:\\]+@[^@\s<>()\[\]\",;:\\]+\.[^@\s<>()\[\]\",;:\\]+$")
 
 
@@ -194,8 +195,8 @@ def render_ics(
         stamp=stamp.astimezone(UTC),
         start=local_start,
         end=local_start + timedelta(minutes=agenda.minutes),
-        summary=_summary(agenda),
-        description=render_text(agenda),
+        summary=ics_text(_summary(agenda)),
+        description=ics_text(render_text(agenda)),
     )
     if organizer_email:
         if not _EMAIL.match(organizer_email):
@@ -206,7 +207,7 @@ def render_ics(
     # The profile email is untrusted: an address with odd characters is left out, not passed through.
     if _EMAIL.match(agenda.expert.email):
         attendee = vCalAddress(f"mailto:{agenda.expert.email}")
-        attendee.params["CN"] = single_line(agenda.expert.name)
+        attendee.params["CN"] = ics_text(single_line(agenda.expert.name))
         attendee.params["ROLE"] = "REQ-PARTICIPANT"
         attendee.params["PARTSTAT"] = "NEEDS-ACTION"
         attendee.params["RSVP"] = "TRUE"
@@ -217,6 +218,12 @@ def render_ics(
     day = local_start.date()
     calendar.add_missing_timezones(first_date=day - timedelta(days=366), last_date=day + timedelta(days=366))
     return calendar.to_ical().decode("utf-8")
+
+
+def ics_text(text: str) -> str:
+    """Text an iCalendar TEXT value may hold (RFC 5545 3.3.11): no control character but HTAB and the
+    newlines the writer escapes; a stray one from a profile or a wish would make the file invalid."""
+    return _ICS_CONTROL.sub("", text)
 
 
 def _summary(agenda: Agenda) -> str:
