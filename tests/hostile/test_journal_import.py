@@ -256,3 +256,29 @@ def test_the_cli_exits_3_and_lists_each_left_out_entry_or_0_when_all_went_in(
     assert len(listed) == len(plan.bad)
     report = json.loads(outcome.stdout)
     assert report["added"]["wishes"] == len(plan.good.get("wishes", set()))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.server)])
+def any_journal(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Journal]:
+    location = (
+        str(tmp_path / "j.sqlite3") if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+    )
+    with Journal(location) as opened:
+        yield opened
+
+
+@pytest.mark.parametrize("control", ["\x00", "\x1b", "\x07", "\x9b"])
+def test_control_characters_in_journal_text_are_dropped_on_either_database(
+    any_journal: Journal, control: str
+) -> None:
+    """PostgreSQL refuses NUL outright and SQLite's length() stops at it; a terminal obeys the others."""
+    document = {
+        "format": "question-coach-journal",
+        "version": 1,
+        "entries": {"wishes": [{"uid": "w1", "text": f"Learn {control}rights", "created_at": WHEN}]},
+    }
+    report = any_journal.import_json("alice", json.dumps(document))
+    wish = any_journal.add_wish("alice", f"Learn{control} pricing")
+    assert report.added.wishes == 1 and not report.rejected
+    assert [w.text for w in any_journal.list_wishes("alice")] == ["Learn rights", "Learn pricing"]
+    assert wish.text == "Learn pricing"
