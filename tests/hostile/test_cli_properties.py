@@ -34,7 +34,7 @@ WORDS = [
     "2026-12-03T10:00",
 ]
 PROPERTY = settings(
-    max_examples=70,
+    max_examples=150,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -145,7 +145,6 @@ def test_every_command_has_help_and_refuses_an_unknown_option_with_exit_2(name: 
     assert unknown.exit_code == 2 and "No such option" in unknown.stderr
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     "args",
     [

@@ -42,7 +42,7 @@ from tests.test_profile_properties import FORMULAS
 
 pytestmark = pytest.mark.filterwarnings("ignore::Warning:gradio.queueing")
 PROPERTY = settings(
-    max_examples=120,
+    max_examples=250,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
