@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 from coach.config import Settings, load_settings
 from coach.runtime import build_service, open_index, open_journal
 from coach.web.app import build_ui, launch
-from coach.web.context import UNEXPECTED, WebContext
+from coach.web.context import UNEXPECTED, WebContext, handler
 from coach.web.escaping import toast_text
 from coach.web.session import CoachSession
 from coach.web.tabs import agenda, chat, insights, intro, journal, people, profiles
@@ -256,3 +256,16 @@ def test_the_real_app_over_http_answers_hostile_input_with_a_clear_error(
             # Gradio's own checks (a dropdown value off its list) answer API clients in plain JSON text;
             # what the app raises was checked for escaping above, handler by handler.
             assert UNEXPECTED not in str(exc), (api, str(exc)[:300])
+
+
+def test_a_fault_inside_a_handler_is_logged_for_the_operator_and_an_apology_for_the_user(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    @handler
+    def broken(text: str) -> str:
+        return str(1 // len(text))  # a bug: empty text divides by zero
+
+    with caplog.at_level("ERROR", logger="coach.web.context"), pytest.raises(gr.Error) as raised:
+        broken("")
+    assert raised.value.message == APOLOGY and "ZeroDivisionError" not in raised.value.message
+    assert [record.exc_info is not None for record in caplog.records] == [True]
