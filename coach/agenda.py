@@ -306,9 +306,9 @@ def _clock(minutes: int) -> str:
 def _localise(start: datetime, tz: str) -> datetime:
     try:
         zone = ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError) as error:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as error:  # OSError: a name too long for a file
         raise CoachInputError(
-            f"Unknown time zone {tz!r}: use an IANA name such as 'Europe/London' or 'America/New_York'."
+            f"Unknown time zone {tz[:60]!r}: use an IANA name such as 'Europe/London' or 'America/New_York'."
         ) from error
     return start.replace(tzinfo=zone) if start.tzinfo is None else start.astimezone(zone)
 

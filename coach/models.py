@@ -36,11 +36,12 @@ MAX_NAME_CHARS = 200
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
-def _without_controls(value: object) -> object:
+def without_controls(value: object) -> object:
+    """`value` without control characters if it is text; anything else unchanged (for the validators)."""
     return _CONTROL.sub("", value) if isinstance(value, str) else value
 
 
-Typed = BeforeValidator(_without_controls)
+Typed = BeforeValidator(without_controls)
 # `Typed` comes last so it runs first, and the length messages still speak of characters.
 JournalText = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_JOURNAL_TEXT), Typed
@@ -287,7 +288,7 @@ class ReferralIn(BaseModel):
     @field_validator("expert_id", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
-        value = _without_controls(value)
+        value = without_controls(value)
         return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")

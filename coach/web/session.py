@@ -17,6 +17,7 @@ from coach.models import (
     Clarification,
     LearningQuestion,
     QuestionMatches,
+    without_controls,
 )
 from vectorstore.index import ExpertIndex
 from vectorstore.models import Availability, ExpertProfile, FieldEvidence, SearchFilters
@@ -93,7 +94,8 @@ def table_rows(table: Any) -> list[str]:
     texts = []
     for row in rows or []:
         cell = row[0] if isinstance(row, list | tuple) and row else row
-        text = " ".join(str(cell if cell is not None else "").split())
+        # Cleaned as the question model will clean it, so the length checked below is the length kept.
+        text = " ".join(str(without_controls(str(cell if cell is not None else ""))).split())
         if text and text.lower() != "nan":
             texts.append(text)
     return texts

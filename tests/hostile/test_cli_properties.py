@@ -110,6 +110,8 @@ def paths(draw: st.DrawFn, folder: Path) -> str:
     kind = draw(st.sampled_from(["bytes", "csv", "missing", "directory", "hostile name"]))
     suffix = draw(st.sampled_from([".csv", ".json", ".jsonl", ".yaml", ".txt", ""]))
     path = folder / f"input{draw(st.integers(0, 9))}{suffix}"
+    if path.is_dir():  # an earlier example's --charts or --out may have made it a folder
+        shutil.rmtree(path)
     if kind == "bytes":
         path.write_bytes(draw(st.binary(max_size=500)))
     elif kind == "csv":
@@ -167,3 +169,13 @@ def test_arguments_that_are_not_utf8_in_a_real_process(tmp_path: Path, args: lis
     done = subprocess.run([coach, *args], capture_output=True, env=env, timeout=120, check=False)
     assert done.returncode in EXIT_CODES
     assert b"Traceback" not in done.stderr, done.stderr.decode("utf-8", "replace")[-2000:]
+
+
+def test_ask_against_an_index_where_nobody_scores_answers_without_a_crash(folder: Path) -> None:
+    """Found by the property above: one profile of formula cells, and every score is 0 (a division by it)."""
+    people = folder / "one.csv"
+    people.write_text('id,name,bio\np1,"=1+1","@SUM(A1:A9)"\n', encoding="utf-8")
+    assert run_coach("index", str(people), "--replace").exit_code == 0
+    outcome = run_coach("ask", "I want to learn pricing", "--no-interactive", "--json")
+    outcome.assert_no_traceback()
+    assert outcome.exit_code == 0

@@ -30,6 +30,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coach.config import Settings, load_settings
+from coach.models import QuestionStatus
 from coach.runtime import build_service, open_index, open_journal
 from coach.web.app import build_ui, launch
 from coach.web.context import UNEXPECTED, WebContext, handler
@@ -90,7 +91,7 @@ VALUES: dict[str, st.SearchStrategy[Any]] = {
         shapes, st.lists(st.lists(text, max_size=2), max_size=10).map(lambda rows: {"data": rows})
     ),
     "history": shapes,
-    "status": st.sampled_from([None, "answered", "archived"]),
+    "status": st.sampled_from([None, *QuestionStatus]),  # bound by the app per button, not sent by a client
 }
 
 
