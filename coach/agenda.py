@@ -222,8 +222,11 @@ def render_ics(
 
 def ics_text(text: str) -> str:
     """Text an iCalendar TEXT value may hold (RFC 5545 3.3.11): no control character but HTAB and the
-    newlines the writer escapes; a stray one from a profile or a wish would make the file invalid."""
-    return _ICS_CONTROL.sub("", text)
+    newlines the writer escapes; a stray one from a profile or a wish would make the file invalid.
+
+    icalendar's writer also reads a literal `\\N` in its input as a line break (`C:\\New` would come out as
+    "C:" and "ew"), so a word joiner, which shows as nothing, keeps the backslash and the N apart."""
+    return _ICS_CONTROL.sub("", text).replace("\\N", "\\\u2060N")
 
 
 def _summary(agenda: Agenda) -> str:
