@@ -52,11 +52,11 @@ class CountingBreaker(CircuitBreaker):
 
     openings = 0
 
-    def record_failure(self) -> None:
+    def record_failure(self, *, trip: bool = False, hold_s: float = 0.0) -> None:
         # With no cooldown the breaker goes straight to half-open, so an opening shows in retry_after's
         # anchor (when it opened), not in `state`.
         before = self._opened_at
-        super().record_failure()
+        super().record_failure(trip=trip, hold_s=hold_s)
         if self._opened_at is not None and self._opened_at != before:
             self.openings += 1
 

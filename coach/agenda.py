@@ -13,6 +13,7 @@ from icalendar import Calendar, Event, vCalAddress
 
 from coach.clauses import topic_of
 from coach.errors import CoachInputError
+from coach.markdown import escape_markdown, single_line
 from coach.models import MAX_QUESTIONS, Agenda, AgendaItem
 from vectorstore.models import ExpertProfile
 
@@ -22,11 +23,8 @@ REFERRAL_QUESTION = "What should I read to go deeper, and who else should I talk
 PRODID = "-//question-coach//coffee-chat agenda//EN"
 UID_DOMAIN = "question-coach"
 _UID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_DNS, UID_DOMAIN)
+_ICS_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _EMAIL = re.compile(r"^[^@\s<>()\[\]\",;:\\]+@[^@\s<>()\[\]\",;:\\]+\.[^@\s<>()\[\]\",;:\\]+$")
-# `&`, `<` and `>` become entities because some Markdown renderers do not honour `\<`.
-_HTML_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-_MD_INLINE = re.compile(r"([\\`*_{}\[\]()!|~#])")
-_MD_LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])")
 
 
 @dataclass(frozen=True)
@@ -197,8 +195,8 @@ def render_ics(
         stamp=stamp.astimezone(UTC),
         start=local_start,
         end=local_start + timedelta(minutes=agenda.minutes),
-        summary=_summary(agenda),
-        description=render_text(agenda),
+        summary=ics_text(_summary(agenda)),
+        description=ics_text(render_text(agenda)),
     )
     if organizer_email:
         if not _EMAIL.match(organizer_email):
@@ -209,7 +207,7 @@ def render_ics(
     # The profile email is untrusted: an address with odd characters is left out, not passed through.
     if _EMAIL.match(agenda.expert.email):
         attendee = vCalAddress(f"mailto:{agenda.expert.email}")
-        attendee.params["CN"] = single_line(agenda.expert.name)
+        attendee.params["CN"] = ics_text(single_line(agenda.expert.name))
         attendee.params["ROLE"] = "REQ-PARTICIPANT"
         attendee.params["PARTSTAT"] = "NEEDS-ACTION"
         attendee.params["RSVP"] = "TRUE"
@@ -220,6 +218,15 @@ def render_ics(
     day = local_start.date()
     calendar.add_missing_timezones(first_date=day - timedelta(days=366), last_date=day + timedelta(days=366))
     return calendar.to_ical().decode("utf-8")
+
+
+def ics_text(text: str) -> str:
+    """Text an iCalendar TEXT value may hold (RFC 5545 3.3.11): no control character but HTAB and the
+    newlines the writer escapes; a stray one from a profile or a wish would make the file invalid.
+
+    icalendar's writer also reads a literal `\\N` in its input as a line break (`C:\\New` would come out as
+    "C:" and "ew"), so a word joiner, which shows as nothing, keeps the backslash and the N apart."""
+    return _ICS_CONTROL.sub("", text).replace("\\N", "\\\u2060N")
 
 
 def _summary(agenda: Agenda) -> str:
@@ -233,19 +240,6 @@ def event_uid(agenda: Agenda, start: datetime) -> str:
     instant = start.astimezone(UTC).isoformat() if start.tzinfo else start.isoformat()
     key = "\n".join([agenda.expert.id, instant, *agenda.questions])
     return f"{uuid.uuid5(_UID_NAMESPACE, key)}@{UID_DOMAIN}"
-
-
-def escape_markdown(text: str) -> str:
-    """Inline text that renders literally in Markdown and HTML: no tags, links, images or emphasis."""
-    text = single_line(text)
-    text = "".join(_HTML_ENTITIES.get(char, char) for char in text)
-    text = _MD_INLINE.sub(r"\\\1", text)
-    return _MD_LINE_START.sub(r"\1\\\2", text)
-
-
-def single_line(text: str) -> str:
-    """Collapse all whitespace, including newlines, into single spaces."""
-    return " ".join(text.split())
 
 
 def first_name_of(name: str) -> str:
@@ -315,9 +309,9 @@ def _clock(minutes: int) -> str:
 def _localise(start: datetime, tz: str) -> datetime:
     try:
         zone = ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError) as error:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as error:  # OSError: a name too long for a file
         raise CoachInputError(
-            f"Unknown time zone {tz!r}: use an IANA name such as 'Europe/London' or 'America/New_York'."
+            f"Unknown time zone {tz[:60]!r}: use an IANA name such as 'Europe/London' or 'America/New_York'."
         ) from error
     return start.replace(tzinfo=zone) if start.tzinfo is None else start.astimezone(zone)
 

@@ -56,7 +56,7 @@ def search_question(
             fused[match.profile.id] = fused.get(match.profile.id, 0.0) + match.score / best
             found.setdefault(match.profile.id, match)
     order = sorted(fused, key=lambda pid: -fused[pid])[:k]
-    top = fused[order[0]] if order else 1.0
+    top = (fused[order[0]] if order else 0.0) or 1.0  # everyone scored 0 (nothing relevant): keep the zeros
     return [
         found[pid].model_copy(
             update={"score": round(fused[pid] / top, 4), "evidence": _explain(index, queries, found[pid])}

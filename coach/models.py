@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date as Date
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from vectorstore.models import ExpertMatch, ExpertProfile, FieldEvidence
 
@@ -21,18 +30,38 @@ WHY_MAX_CHARS = 400
 MAX_JOURNAL_TEXT = 4_000
 MAX_NAME_CHARS = 200
 
+# Control characters (NUL above all) never belong in text a person typed: PostgreSQL refuses NUL, SQLite's
+# length() stops at it, and escape sequences would drive the terminal that `coach journal list` prints to.
+# They are dropped on the way in, so reading an old row never fails on them either.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def without_controls(value: object) -> object:
+    """`value` without control characters if it is text; anything else unchanged (for the validators)."""
+    return _CONTROL.sub("", value) if isinstance(value, str) else value
+
+
+Typed = BeforeValidator(without_controls)
+# `Typed` comes last so it runs first, and the length messages still speak of characters.
 JournalText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_JOURNAL_TEXT)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_JOURNAL_TEXT), Typed
 ]
-JournalNote = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_JOURNAL_TEXT)]
-WishText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_WISH_CHARS)]
+JournalNote = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_JOURNAL_TEXT), Typed]
+WishText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_WISH_CHARS), Typed
+]
 QuestionText = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=QUESTION_MIN_CHARS, max_length=QUESTION_MAX_CHARS),
+    Typed,
 ]
-WhyText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=WHY_MAX_CHARS)]
-ExpertId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_CHARS)]
-NameText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_CHARS)]
+WhyText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=WHY_MAX_CHARS), Typed]
+ExpertId = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_CHARS), Typed
+]
+NameText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_CHARS), Typed
+]
 
 
 class Mode(StrEnum):
@@ -252,13 +281,14 @@ class ReferralIn(BaseModel):
 
     model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
 
-    expert_id: str | None = Field(default=None, max_length=MAX_NAME_CHARS)
-    name: str = Field(default="", max_length=MAX_NAME_CHARS)
+    expert_id: Annotated[str | None, Field(max_length=MAX_NAME_CHARS)] = None
+    name: Annotated[str, Field(max_length=MAX_NAME_CHARS), Typed] = ""
     note: JournalNote = ""
 
     @field_validator("expert_id", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
+        value = without_controls(value)
         return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
@@ -276,8 +306,8 @@ class Referral(BaseModel):
     id: int
     uid: str
     chat_id: int | None = None
-    expert_id: str | None = None
-    name: str = ""
+    expert_id: Annotated[str | None, Typed] = None
+    name: Annotated[str, Typed] = ""
     note: JournalNote = ""
     status: ReferralStatus = ReferralStatus.suggested
     created_at: datetime

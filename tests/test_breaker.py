@@ -129,3 +129,19 @@ def test_only_one_of_many_threads_gets_the_trial_call(clock: FakeClock) -> None:
 def test_rejects_nonsense_settings(threshold: int, cooldown: float) -> None:
     with pytest.raises(ValueError, match=r"failure_threshold|cooldown_s"):
         CircuitBreaker(failure_threshold=threshold, cooldown_s=cooldown)
+
+
+def test_a_trip_opens_at_once_and_a_hold_outlasts_the_cooldown(clock: FakeClock) -> None:
+    """A timeout trips it (the wait was already paid); a server's Retry-After holds it open that long."""
+    breaker = CircuitBreaker(failure_threshold=3, cooldown_s=10, clock=clock)
+
+    breaker.record_failure(trip=True, hold_s=25)
+
+    assert breaker.state is BreakerState.open and breaker.retry_after() == 25
+    clock.now += 24
+    assert not breaker.allow()
+    clock.now += 1
+    assert breaker.allow()
+    breaker.record_success()
+    breaker.record_failure(trip=True)
+    assert breaker.retry_after() == 10, "the next opening is back to the cool-down"

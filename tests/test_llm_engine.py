@@ -138,14 +138,16 @@ def test_describe_names_the_model_and_host_but_never_credentials(
 def test_build_chat_model_is_none_offline_and_sets_timeout_and_placeholder_key_for_local_servers() -> None:
     assert build_chat_model(Settings()) is None
 
-    model = build_chat_model(
-        Settings(openai_base_url="http://127.0.0.1:9/v1", llm_timeout=7, llm_max_retries=2)
-    )
+    settings = Settings(openai_base_url="http://127.0.0.1:9/v1", llm_timeout=7, llm_max_retries=2)
+    model = build_chat_model(settings)
 
     assert isinstance(model, ChatOpenAI)
     assert isinstance(model.openai_api_key, SecretStr)
     assert model.openai_api_key.get_secret_value() == PLACEHOLDER_KEY
-    assert (model.request_timeout, model.max_retries, model.use_responses_api) == (7, 2, False)
+    # The coach retries (coach/llm/retry.py), never the client as well.
+    assert (model.request_timeout, model.max_retries, model.use_responses_api) == (7, 0, False)
+    engine = LLMEngine.from_settings(settings)
+    assert engine is not None and engine.retry.retries == 2
 
 
 # --- happy paths

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 
 import Stemmer
+
+from vectorstore.once import once
 
 
 def _word_set(words: str) -> frozenset[str]:
@@ -101,7 +103,7 @@ _LETTER_PREFIX_RE = re.compile(r"\b([a-z])-([a-z]{2,})")  # e-book, e-reader -> 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
 
 
-@cache
+@once
 def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
@@ -166,7 +168,7 @@ def tokenize_spans(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
-@cache
+@once
 def _stop_phrase_needles() -> tuple[str, ...]:
     return tuple(f" {' '.join(tokenize(phrase))} " for phrase in STOP_PHRASES)
 
@@ -221,7 +223,7 @@ COMPOUNDS: tuple[str, ...] = (
 )
 
 
-@cache
+@once
 def _compounds() -> dict[str, tuple[tuple[tuple[str, ...], str], ...]]:
     by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     for phrase in COMPOUNDS:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 import yaml
 
 from vectorstore.analysis import stem_phrase
+from vectorstore.once import once
 
 DEFAULT_LEXICON_PATH = Path(__file__).with_name("concepts.yaml")
 CONCEPT_PREFIX = "~"
@@ -101,7 +101,7 @@ class ConceptLexicon:
         return list(dict.fromkeys(hit.term for hit in self.find(stems)))
 
 
-@cache
+@once
 def default_lexicon() -> ConceptLexicon:
     """The bundled lexicon, loaded once per process."""
     return ConceptLexicon.load(DEFAULT_LEXICON_PATH)

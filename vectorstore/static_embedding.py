@@ -13,13 +13,13 @@ import json
 import struct
 import threading
 from collections.abc import Sequence
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from coach.errors import ConfigError
+from vectorstore.once import once
 
 PACKAGE = "wordllama"
 WEIGHTS = "weights/l2_supercat_256.safetensors"
@@ -134,7 +134,7 @@ class StaticEmbedder:
 _lock = threading.Lock()
 
 
-@cache
+@once
 def _cached() -> StaticEmbedder:
     return StaticEmbedder.from_package()
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
 
-from coach.cli.root import cli
+from coach.cli.root import EXIT_OK, EXIT_PARTIAL, cli
 from coach.config import Settings
 
 
@@ -60,12 +61,20 @@ def journal_export(settings: Settings, fmt: str, user: str) -> None:
 @click.option("--on-conflict", type=click.Choice(["skip", "error"]), default="skip", show_default=True)
 @click.pass_obj
 def journal_import(settings: Settings, path: Path, user: str, on_conflict: str) -> None:
-    """Restore a JSON export; entries already present are skipped and conflicts reported, never overwritten."""
+    """Restore a JSON export; entries already present are skipped and conflicts reported, never overwritten.
+
+    Exits 0 when every entry was read, 3 when some were left out (each is listed on stderr; the rest are
+    in), and 2 when the file is not a journal export (nothing changed)."""
+    from coach.journal.restore import read_file
     from coach.runtime import open_journal
 
+    text = read_file(path, settings.max_file_bytes)
     with open_journal(settings) as journal:
-        report = journal.import_json(user, path.read_text(encoding="utf-8"), on_conflict=on_conflict)  # type: ignore[arg-type]
+        report = journal.import_json(user, text, on_conflict=on_conflict)  # type: ignore[arg-type]
     click.echo(report.model_dump_json(indent=2))
+    for entry in report.rejected:
+        click.echo(f"rejected {entry}", err=True)
+    sys.exit(EXIT_PARTIAL if report.rejected else EXIT_OK)
 
 
 @journal_group.command("migrate")

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from coach.journal.database import Database
 from coach.journal.schema import TABLES
+from coach.markdown import escape_markdown
 from coach.models import QuestionMatches
 from vectorstore.analysis import analyze
 from vectorstore.concepts import default_lexicon
@@ -251,16 +252,17 @@ def _trend(
     return shown, hidden
 
 
-def render_markdown(report: InsightsReport, escape: Callable[[str], str] | None = None) -> str:
+def render_markdown(report: InsightsReport, escape: Callable[[str], str] = escape_markdown) -> str:
     """The report as Markdown tables; every row aggregates at least `min_group` people.
 
-    `escape` makes profile text (names, departments, topics) inert where the Markdown is rendered (the web).
+    `escape` makes profile text (names, departments, topics) inert wherever the Markdown is rendered; the
+    web passes its own, which also holds links to the allowlist.
     """
     k = report.min_group
 
     def _cell(text: str) -> str:
         flat = " ".join(text.replace("|", "/").split())
-        return escape(flat) if escape is not None else flat
+        return escape(flat)
 
     lines = [
         f"# Insights: the last {report.weeks} weeks",

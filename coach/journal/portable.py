@@ -1,25 +1,26 @@
-"""The journal's portable formats: a versioned JSON document (export, checked import) and Markdown."""
+"""The journal's portable formats: a versioned JSON document (its records, the export) and Markdown.
+
+Reading a document back, entry by entry, is `restore`'s job."""
 
 from __future__ import annotations
 
-import json
-from collections import Counter
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
     StringConstraints,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
-from coach.errors import CoachInputError
 from coach.journal.schema import fit
+from coach.markdown import escape_markdown
 from coach.models import (
     MAX_NAME_CHARS,
     QUESTION_MAX_CHARS,
@@ -39,6 +40,7 @@ from coach.models import (
     Referral,
     ReferralStatus,
     Takeaway,
+    Typed,
     WhyText,
     Wish,
     WishText,
@@ -48,23 +50,18 @@ FORMAT = "question-coach-journal"
 VERSION = 1
 KINDS = ("wishes", "questions", "chats", "takeaways", "referrals")
 OnConflict = Literal["skip", "error"]
-Uid = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
-class JournalImportError(CoachInputError):
-    """The document cannot be imported; nothing was changed."""
+def _identifier(value: str) -> str:
+    """A uid is an identifier, not text: control characters are refused rather than dropped (or it would
+    change, and stop matching the entries that point at it)."""
+    if _CONTROL.search(value):
+        raise ValueError("a uid cannot contain control characters")
+    return value
 
 
-class JournalImportConflict(JournalImportError):
-    """Entries in the document differ from entries with the same uid; nothing was changed."""
-
-    def __init__(self, conflicts: list[ImportConflict]) -> None:
-        listed = "; ".join(f"{c.kind} {c.uid}: {', '.join(c.fields)}" for c in conflicts[:5])
-        super().__init__(
-            f"{len(conflicts)} entries differ from the ones already in your journal ({listed}); nothing was "
-            "imported. Import with on_conflict='skip' to keep your versions and add the rest."
-        )
-        self.conflicts = conflicts
+Uid = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(_identifier)]
 
 
 @dataclass(frozen=True)
@@ -78,18 +75,20 @@ class JournalSnapshot:
     referrals: list[Referral] = field(default_factory=list)
 
 
-class _Record(BaseModel):
+class EntryRecord(BaseModel):
+    """What every entry of the document has: a uid that is the same in any database, and a time."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     uid: Uid
     created_at: AwareDatetime
 
 
-class WishRecord(_Record):
+class WishRecord(EntryRecord):
     text: WishText
 
 
-class QuestionRecord(_Record):
+class QuestionRecord(EntryRecord):
     text: QuestionText
     why: WhyText = ""
     status: QuestionStatus = QuestionStatus.open
@@ -114,7 +113,7 @@ class QuestionRecord(_Record):
         return fit(value, 0, WHY_MAX_CHARS) if isinstance(value, str) else value
 
 
-class ChatRecord(_Record):
+class ChatRecord(EntryRecord):
     expert_id: ExpertId
     expert_name: NameText
     date: Date
@@ -124,15 +123,15 @@ class ChatRecord(_Record):
     logged_at: AwareDatetime | None = None
 
 
-class TakeawayRecord(_Record):
+class TakeawayRecord(EntryRecord):
     chat_uid: Uid
     text: JournalText
 
 
-class ReferralRecord(_Record):
+class ReferralRecord(EntryRecord):
     chat_uid: Uid | None = None
     expert_id: ExpertId | None = None
-    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_NAME_CHARS)] = ""
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_NAME_CHARS), Typed] = ""
     note: JournalNote = ""
     status: ReferralStatus = ReferralStatus.suggested
 
@@ -164,38 +163,6 @@ class JournalDocument(BaseModel):
     version: Literal[1] = 1
     exported_at: AwareDatetime | None = None
     entries: JournalEntries
-
-
-class EntryCounts(BaseModel):
-    wishes: int = 0
-    questions: int = 0
-    chats: int = 0
-    takeaways: int = 0
-    referrals: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.wishes + self.questions + self.chats + self.takeaways + self.referrals
-
-
-class ImportConflict(BaseModel):
-    """An entry whose uid exists with different content; the journal's version was kept."""
-
-    kind: str
-    uid: str
-    fields: list[str]
-
-
-class ImportReport(BaseModel):
-    added: EntryCounts
-    unchanged: EntryCounts
-    conflicts: list[ImportConflict] = []
-
-
-@dataclass(frozen=True)
-class ImportPlan:
-    new: JournalEntries
-    report: ImportReport
 
 
 def to_entries(snapshot: JournalSnapshot) -> JournalEntries:
@@ -240,91 +207,11 @@ def dump_json(snapshot: JournalSnapshot, exported_at: datetime) -> str:
     return document.model_dump_json(indent=2) + "\n"
 
 
-def parse_document(text: str) -> JournalDocument:
-    """Validate an export document, with errors that point at the offending entry."""
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise JournalImportError(f"not a JSON document ({exc}); choose a file from 'Export journal'") from exc
-    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-        raise JournalImportError(f'not a question-coach journal: expected "format": "{FORMAT}" at the top')
-    if raw.get("version") != VERSION:
-        raise JournalImportError(
-            f"journal format version {raw.get('version')!r} is not supported; this app reads version "
-            f"{VERSION} (update question-coach to import newer exports)"
-        )
-    try:
-        document = JournalDocument.model_validate(raw)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" for error in exc.errors()[:5]
-        )
-        raise JournalImportError(
-            f"invalid journal document ({exc.error_count()} problems): {problems}"
-        ) from exc
-    for kind in KINDS:
-        repeated = [
-            uid for uid, n in Counter(r.uid for r in getattr(document.entries, kind)).items() if n > 1
-        ]
-        if repeated:
-            raise JournalImportError(f"{kind} uid {repeated[0]!r} appears more than once in the document")
-    return document
-
-
-def plan_import(document: JournalDocument, existing: JournalEntries, on_conflict: OnConflict) -> ImportPlan:
-    """Split the document into new, unchanged and conflicting entries; check every reference resolves."""
-    if on_conflict not in ("skip", "error"):
-        raise ValueError(f"on_conflict must be 'skip' or 'error', not {on_conflict!r}")
-    incoming = document.entries
-    known = {
-        kind: {r.uid for r in getattr(incoming, kind)} | {r.uid for r in getattr(existing, kind)}
-        for kind in KINDS
-    }
-    references = (
-        [(f"questions {q.uid} wish_uid", "wishes", q.wish_uid) for q in incoming.questions]
-        + [(f"questions {q.uid} chat_uid", "chats", q.chat_uid) for q in incoming.questions]
-        + [(f"chats {c.uid} question_uids", "questions", u) for c in incoming.chats for u in c.question_uids]
-        + [(f"takeaways {t.uid} chat_uid", "chats", t.chat_uid) for t in incoming.takeaways]
-        + [(f"referrals {r.uid} chat_uid", "chats", r.chat_uid) for r in incoming.referrals]
-    )
-    for where, kind, uid in references:
-        if uid is not None and uid not in known[kind]:
-            raise JournalImportError(
-                f"{where}: {uid!r} matches none of the {kind} in the document or journal"
-            )
-    new: dict[str, list[_Record]] = {kind: [] for kind in KINDS}
-    unchanged = dict.fromkeys(KINDS, 0)
-    conflicts: list[ImportConflict] = []
-    for kind in KINDS:
-        mine: dict[str, _Record] = {r.uid: r for r in getattr(existing, kind)}
-        for record in getattr(incoming, kind):
-            old = mine.get(record.uid)
-            if old is None:
-                new[kind].append(record)
-            elif old == record:
-                unchanged[kind] += 1
-            else:
-                differing = [
-                    name for name in type(record).model_fields if getattr(old, name) != getattr(record, name)
-                ]
-                conflicts.append(ImportConflict(kind=kind, uid=record.uid, fields=differing))
-    if conflicts and on_conflict == "error":
-        raise JournalImportConflict(conflicts)
-    report = ImportReport(
-        added=EntryCounts(**{kind: len(records) for kind, records in new.items()}),
-        unchanged=EntryCounts(**unchanged),
-        conflicts=conflicts,
-    )
-    return ImportPlan(new=JournalEntries.model_validate(new), report=report)
-
-
-def _line(text: str) -> str:
-    """Collapse whitespace so user text cannot break the list structure."""
-    return " ".join(text.split())
-
-
 def render_markdown(snapshot: JournalSnapshot) -> str:
-    """A readable journal: wishes, questions with status, chats with what came out of them, in time order."""
+    """A readable journal: wishes, questions with status, chats with what came out of them, in time order.
+
+    Every journal text goes through `_line`, so a note like `<img src=...>` or `[x](https://...)` reads as
+    typed in any Markdown viewer instead of loading an image or becoming a link."""
     questions = {q.id: q for q in snapshot.questions}
     chats = {c.id: c for c in snapshot.chats}
     lines = ["# Learning journal", ""]
@@ -351,19 +238,19 @@ def render_markdown(snapshot: JournalSnapshot) -> str:
     for chat in sorted(snapshot.chats, key=lambda c: (c.date, c.created_at)):
         lines += [f"### {chat.date}: {_line(chat.expert_name)} ({chat.status})", ""]
         sections = [
-            ("Questions covered", [questions[i].text for i in chat.question_ids]),
-            ("Takeaways", [t.text for t in snapshot.takeaways if t.chat_id == chat.id]),
+            ("Questions covered", [_line(questions[i].text) for i in chat.question_ids]),
+            ("Takeaways", [_line(t.text) for t in snapshot.takeaways if t.chat_id == chat.id]),
             ("Referrals", [_referral(r) for r in snapshot.referrals if r.chat_id == chat.id]),
-            ("New questions", [q.text for q in snapshot.questions if q.chat_id == chat.id]),
+            ("New questions", [_line(q.text) for q in snapshot.questions if q.chat_id == chat.id]),
         ]
         for title, items in sections:
             if items:
-                lines += [f"{title}:", *(f"- {_line(item)}" for item in items), ""]
+                lines += [f"{title}:", *(f"- {item}" for item in items), ""]
         if chat.notes:
             lines += [f"Notes: {_line(chat.notes)}", ""]
     loose = [r for r in snapshot.referrals if r.chat_id is None]
     if loose:
-        lines += ["## Other referrals", "", *(f"- {_line(_referral(r))}" for r in loose), ""]
+        lines += ["## Other referrals", "", *(f"- {_referral(r)}" for r in loose), ""]
     return "\n".join(lines)
 
 
@@ -371,9 +258,15 @@ def _created(entry: Wish | Question) -> datetime:
     return entry.created_at
 
 
+def _line(text: str) -> str:
+    """One journal text, on one line and escaped: the only way user text enters the Markdown."""
+    return escape_markdown(text)
+
+
 def _referral(referral: Referral) -> str:
-    who = referral.name or referral.expert_id or ""
+    """`Name (expert-id): note [status]`, each part escaped (the caller must not escape it again)."""
+    who = _line(referral.name or referral.expert_id or "")
     if referral.name and referral.expert_id:
-        who += f" ({referral.expert_id})"
-    note = f": {referral.note}" if referral.note else ""
-    return f"{who}{note} [{referral.status}]"
+        who += f" ({_line(referral.expert_id)})"
+    note = f": {_line(referral.note)}" if referral.note else ""
+    return f"{who}{note} \\[{referral.status}\\]"

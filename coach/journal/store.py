@@ -13,7 +13,8 @@ from sqlalchemy import Connection, and_, delete, func, insert, select, update
 from coach.journal import portable as journal_io
 from coach.journal import rows
 from coach.journal.database import Database, JournalError, JournalUnavailable
-from coach.journal.portable import ImportReport, JournalSnapshot, OnConflict
+from coach.journal.portable import JournalSnapshot, OnConflict
+from coach.journal.restore import ImportReport, plan_import, read_document
 from coach.journal.rows import LOCAL_USER, Entry, JournalInputError, JournalNotFound
 from coach.journal.schema import MIGRATIONS, TABLES, Migration
 from coach.journal.timeline import timeline
@@ -456,12 +457,13 @@ class Journal:
     def import_json(self, user_id: str, text: str, *, on_conflict: OnConflict = "skip") -> ImportReport:
         """Add the document's new entries in one transaction; same-uid entries that differ are reported.
 
-        Raises JournalImportError, changing nothing, for a malformed document or (with on_conflict="error")
-        for any conflict.
+        Entries that break a rule, or point at entries that are nowhere, are left out and listed in
+        `report.rejected`; the rest go in. Raises JournalImportError, changing nothing, for a file that is
+        not a journal export, or (with on_conflict="error") for any conflict.
         """
-        document = journal_io.parse_document(text)
+        document = read_document(text)
         with self._write(user_id) as conn:
             existing = journal_io.to_entries(rows.snapshot(conn, user_id))
-            plan = journal_io.plan_import(document, existing, on_conflict)
+            plan = plan_import(document, existing, on_conflict)
             rows.insert_entries(conn, user_id, plan.new)
         return plan.report

@@ -84,7 +84,7 @@ def user_zone(name: str | None) -> tzinfo:
         return UTC
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long to be a file name
         raise CoachInputError(
-            f"Unknown time zone {name!r}: use an IANA name such as 'Europe/London' or 'America/New_York'."
+            f"Unknown time zone {name[:60]!r}: use an IANA name such as 'Europe/London' or 'America/New_York'."
         ) from None

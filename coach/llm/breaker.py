@@ -16,7 +16,11 @@ class BreakerState(StrEnum):
 
 
 class CircuitBreaker:
-    """Opens after `failure_threshold` failures in a row; after `cooldown_s` lets one trial call through."""
+    """Opens after `failure_threshold` failures in a row; after `cooldown_s` lets one trial call through.
+
+    A failure can also open it at once (`trip`: a timeout already cost a whole wait), and keep it open
+    longer than the cool-down (`hold_s`: the wait a server asked for in its Retry-After header).
+    """
 
     def __init__(
         self,
@@ -34,6 +38,7 @@ class CircuitBreaker:
         self._lock = threading.Lock()
         self._failures = 0
         self._opened_at: float | None = None
+        self._open_for = cooldown_s
         self._trial_started: float | None = None
 
     @property
@@ -62,12 +67,14 @@ class CircuitBreaker:
             self._opened_at = None
             self._trial_started = None
 
-    def record_failure(self) -> None:
+    def record_failure(self, *, trip: bool = False, hold_s: float = 0.0) -> None:
+        """Count a failure; `trip` opens at once, `hold_s` keeps the breaker open at least that long."""
         with self._lock:
             self._failures += 1
             # A failed trial call reopens at once: the service is still down.
-            if self._trial_started is not None or self._failures >= self.failure_threshold:
+            if trip or self._trial_started is not None or self._failures >= self.failure_threshold:
                 self._opened_at = self._clock()
+                self._open_for = max(self.cooldown_s, hold_s)
             self._trial_started = None
 
     def retry_after(self) -> int:
@@ -75,11 +82,11 @@ class CircuitBreaker:
         with self._lock:
             if self._opened_at is None:
                 return 0
-            return max(0, math.ceil(self._opened_at + self.cooldown_s - self._clock()))
+            return max(0, math.ceil(self._opened_at + self._open_for - self._clock()))
 
     def _state(self) -> BreakerState:
         if self._opened_at is None:
             return BreakerState.closed
-        if self._clock() - self._opened_at < self.cooldown_s:
+        if self._clock() - self._opened_at < self._open_for:
             return BreakerState.open
         return BreakerState.half_open

@@ -33,7 +33,9 @@ def build_chat_model(settings: Settings) -> BaseChatModel | None:
         base_url=settings.openai_base_url,
         api_key=key,
         timeout=settings.llm_timeout,
-        max_retries=settings.llm_max_retries,
+        # The coach retries (coach/llm/retry.py): the client's own retries repeat a timeout and sleep out a
+        # Retry-After of up to two minutes inside a chat turn.
+        max_retries=0,
         temperature=TEMPERATURE,
         use_responses_api=False,
         **limit,  # type: ignore[arg-type]

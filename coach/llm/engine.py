@@ -43,6 +43,7 @@ from coach.llm.replies import (
     StepReply,
     wire_schema,
 )
+from coach.llm.retry import RetryPolicy
 from coach.llm.structured import StructuredChat
 from coach.models import (
     MAX_QUESTIONS,
@@ -77,10 +78,12 @@ class LLMEngine:
         breaker: CircuitBreaker | None = None,
         memory: ShapeMemory | None = None,
         system_role: bool = True,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.chat_model = chat_model
         self.prompts_dir = prompts_dir
         self.breaker = breaker or CircuitBreaker()
+        self.retry = retry or RetryPolicy()
         self.memory = memory or ShapeMemory()
         self._chat = StructuredChat(
             chat_model,
@@ -88,6 +91,7 @@ class LLMEngine:
             server=server_of(chat_model),
             memory=self.memory,
             system_role=system_role,
+            retry=self.retry,
         )
 
     @classmethod
@@ -96,8 +100,13 @@ class LLMEngine:
         chat_model = build_chat_model(settings)
         if chat_model is None:
             return None
-        breaker = CircuitBreaker(cooldown_s=settings.breaker_cooldown)
-        return cls(chat_model, settings.prompts_dir, breaker=breaker, system_role=settings.llm_system_role)
+        return cls(
+            chat_model,
+            settings.prompts_dir,
+            breaker=CircuitBreaker(cooldown_s=settings.breaker_cooldown),
+            system_role=settings.llm_system_role,
+            retry=RetryPolicy(retries=settings.llm_max_retries),
+        )
 
     @property
     def calls(self) -> int:

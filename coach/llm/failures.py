@@ -7,8 +7,10 @@ circuit breaker: a server that refuses a request shape, or a prompt that is too 
 
 from __future__ import annotations
 
+import email.utils
 import json
 import re
+import time
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -49,6 +51,7 @@ class LLMInvalidOutput(LLMUnavailable):
 class FailureKind(StrEnum):
     capability = "capability"  # this request shape is not supported here: try the next one
     outage = "outage"
+    timeout = "timeout"  # an outage that already cost the caller the whole timeout
     config = "config"
     too_large = "too_large"
     bad_response = "bad_response"
@@ -57,6 +60,7 @@ class FailureKind(StrEnum):
 _ERRORS: dict[FailureKind, type[LLMUnavailable]] = {
     FailureKind.capability: LLMRequestRefused,
     FailureKind.outage: LLMOutage,
+    FailureKind.timeout: LLMOutage,
     FailureKind.config: LLMConfigProblem,
     FailureKind.too_large: LLMRequestTooLarge,
     FailureKind.bad_response: LLMBadResponse,
@@ -78,20 +82,35 @@ _CONFIG: dict[int, str] = {
     404: "model or URL not found: check COACH_MODEL and OPENAI_BASE_URL (it usually ends in /v1)",
 }
 _DETAIL_CHARS = 160
+# The HTTP client's exceptions (openai vendors httpx as httpx2) that mean no connection was made at all;
+# any other transport error means the connection broke while the answer was on its way.
+_TRANSPORT = ("httpx", "httpcore")
+_NOT_CONNECTED = frozenset({"ConnectError", "ConnectTimeout"})
+REFUSED = "connection refused: is the server running at OPENAI_BASE_URL?"
+CUT_SHORT = "the connection closed before the answer was complete (cut short)"
 
 
 @dataclass(frozen=True)
 class Failure:
-    """One failed call, classified: its kind, the HTTP status if there was one, and a reason for people."""
+    """One failed call, classified: its kind, the HTTP status if there was one, and a reason for people.
+
+    `retry_after` is the wait in seconds the server asked for (a Retry-After header), if it named one.
+    """
 
     kind: FailureKind
     reason: str
     status: int | None = None
+    retry_after: float | None = None
 
     @property
     def counts_as_outage(self) -> bool:
         """Whether the circuit breaker should count it: the server is unreachable, failing or misconfigured."""
-        return self.kind in (FailureKind.outage, FailureKind.config, FailureKind.bad_response)
+        return self.kind in (
+            FailureKind.outage,
+            FailureKind.timeout,
+            FailureKind.config,
+            FailureKind.bad_response,
+        )
 
     def error(self) -> LLMUnavailable:
         return _ERRORS[self.kind](self.reason)
@@ -103,9 +122,11 @@ def classify(error: BaseException) -> Failure:
     text = error_text(error)
     # Most specific first: a timeout is also a connection error, a context overflow also a bad request.
     if isinstance(error, ModelTimeoutError | openai.APITimeoutError):
-        return Failure(FailureKind.outage, "timeout")
+        return Failure(FailureKind.timeout, "timeout")
     if isinstance(error, ModelConnectionError | openai.APIConnectionError):
-        return Failure(FailureKind.outage, "connection refused: is the server running at OPENAI_BASE_URL?")
+        transport = {type(c).__name__ for c in _causes(error) if type(c).__module__.startswith(_TRANSPORT)}
+        broke = bool(transport) and not transport & _NOT_CONNECTED
+        return Failure(FailureKind.outage, CUT_SHORT if broke else REFUSED)
     if isinstance(error, ContextOverflowError):
         return Failure(FailureKind.too_large, "prompt too long for the model", status)
     if status is None:
@@ -128,12 +149,13 @@ def classify(error: BaseException) -> Failure:
         return Failure(FailureKind.capability, f"HTTP {status}: {detail}", status)
     if status in _CONFIG:
         return Failure(FailureKind.config, _CONFIG[status], status)
+    wait = retry_after(error)
     if status == 429:
-        return Failure(FailureKind.outage, "rate limited", status)
+        return Failure(FailureKind.outage, "rate limited" + _asked(wait), status, wait)
     if status == 408:
-        return Failure(FailureKind.outage, "timeout", status)
+        return Failure(FailureKind.outage, "timeout", status, wait)
     if status >= 500:
-        return Failure(FailureKind.outage, f"server error {status}", status)
+        return Failure(FailureKind.outage, f"server error {status}" + _asked(wait), status, wait)
     return Failure(FailureKind.config, f"request rejected (HTTP {status}: {detail})", status)
 
 
@@ -164,6 +186,36 @@ def server_message(error: BaseException) -> str:
     if isinstance(inner, str):  # Ollama's native API: {"error": "..."}
         return inner
     return str(getattr(error, "message", "") or error)
+
+
+def retry_after(error: BaseException) -> float | None:
+    """The wait in seconds an error response asked for (retry-after-ms, Retry-After seconds or a date)."""
+    headers = getattr(getattr(error, "response", None), "headers", None)
+    if headers is None:
+        return None
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        value = str(headers.get(name) or "").strip()
+        try:
+            seconds = float(value) * scale
+        except ValueError:
+            continue
+        if seconds >= 0 and seconds != float("inf"):
+            return seconds
+    parsed = email.utils.parsedate_tz(str(headers.get("retry-after") or ""))
+    return None if parsed is None else max(0.0, email.utils.mktime_tz(parsed) - time.time())
+
+
+def _asked(wait: float | None) -> str:
+    return "" if wait is None or wait < 1 else f"; the server asked to wait {wait:.0f} s"
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
 
 
 def _status(error: BaseException) -> int | None:

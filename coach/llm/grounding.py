@@ -21,13 +21,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from coach.config import package_path
 from coach.llm.fence import redact_contacts
 from coach.llm.shapes import preview
 from coach.visible import visible_text
+from vectorstore.once import once
 
 _HONORIFIC = (
     r"(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Professor|Sir|Dame|Lord|Lady|Rev|Revd|Fr|Capt|Captain|Col|Gen|Hon"
@@ -73,7 +73,7 @@ def words(text: str) -> set[str]:
     return {w.casefold() for w in _WORD.findall(text)}
 
 
-@lru_cache(maxsize=8)
+@once
 def vocabulary(prompts_dir: Path) -> frozenset[str]:
     """Every word of the coach's prompts, offline data and retrieval lexicon: domain words a model may capitalise."""
     paths = [path for pattern in _VOCABULARY_FILES for path in sorted(prompts_dir.glob(pattern))]

@@ -4,7 +4,7 @@ A call tries the request shapes the server is known to take (`ShapeMemory`), str
 server refuses (HTTP 400/422, or a 500 naming the request) is a capability gap, not an outage: the next shape
 is tried and the circuit breaker is not told. An answer that fails validation is fed back once with the
 problem. Outages (connection refused, timeouts, 429, 5xx, a reply that is no chat completion) count towards
-the breaker. Whatever happens, the call's `CallReport` goes to any open `collecting()` block.
+the breaker; the quick ones are retried first (`RetryPolicy`). Whatever happens, the call's `CallReport` goes to any open `collecting()` block.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from coach.errors import LLMUnavailable
 from coach.llm.breaker import CircuitBreaker
 from coach.llm.failures import (
+    Failure,
     FailureKind,
     LLMCircuitOpen,
     LLMInvalidOutput,
@@ -36,6 +37,7 @@ from coach.llm.grounding import NameGuard
 from coach.llm.memory import Server, ShapeMemory
 from coach.llm.replies import InvalidReply, Reply, wire_schema
 from coach.llm.report import ACCEPTED, REPAIRED, CallReport, ShapeTry, publish
+from coach.llm.retry import RetryPolicy
 from coach.llm.shapes import CUT_OFF, Shape, ShapeIgnored, answer_of, bind, fold_system, prepare
 
 REPAIR = "Your previous answer was invalid: {problem}. Reply with JSON matching the schema."
@@ -103,9 +105,11 @@ class StructuredChat:
         server: Server,
         memory: ShapeMemory | None = None,
         system_role: bool = True,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.chat_model = chat_model
         self.system_role = system_role
+        self.retry = retry or RetryPolicy()
         self.breaker = breaker
         self.server = server
         self.memory = memory or ShapeMemory()
@@ -178,24 +182,12 @@ class StructuredChat:
         conversation = prepare(shape, messages, schema)
         problem = ""
         for attempt in range(2):
-            call.requests += 1
-            try:
-                message = runnable.invoke(conversation, config={"callbacks": [self._meter]})
-            except Exception as error:
-                if cut_off(error):
-                    problem = CUT_OFF
-                    repair = HumanMessage(REPAIR.format(problem=problem))
-                    conversation = [*prepare(shape, messages, schema), repair]
-                    continue
-                failure = classify(error)
-                if failure.kind is FailureKind.capability:
-                    raise _Refused(failure.reason) from error
-                if failure.counts_as_outage:
-                    self.breaker.record_failure()
-                else:
-                    self.breaker.record_success()
-                call.tries.append(ShapeTry(shape.value, f"failed: {failure.reason}"))
-                raise failure.error() from error
+            message = self._send(runnable, conversation, call, shape)
+            if message is None:  # cut off at the length limit
+                problem = CUT_OFF
+                repair = HumanMessage(REPAIR.format(problem=problem))
+                conversation = [*prepare(shape, messages, schema), repair]
+                continue
             if guard is not None:
                 guard.notes.clear()  # notes describe the answer that is used, not a repaired one
             said = message.text if isinstance(message, AIMessage) else ""
@@ -216,6 +208,38 @@ class StructuredChat:
         self.breaker.record_success()
         call.tries.append(ShapeTry(shape.value, f"invalid twice: {problem[:120]}"))
         raise LLMInvalidOutput(f"invalid output twice ({problem[:120]})")
+
+    def _send(self, runnable: Runnable[Any, Any], conversation: Any, call: _Call, shape: Shape) -> Any:
+        """One request, retried as the policy allows; None when the answer was cut off at the length limit.
+
+        A shape the server refuses raises _Refused; any other failure is told to the breaker and raised
+        as a typed LLMUnavailable.
+        """
+        retry = 0
+        while True:
+            call.requests += 1
+            try:
+                return runnable.invoke(conversation, config={"callbacks": [self._meter]})
+            except Exception as error:
+                if cut_off(error):
+                    return None
+                failure = classify(error)
+                if failure.kind is FailureKind.capability:
+                    raise _Refused(failure.reason) from error
+                retry += 1
+                wait = self.retry.wait(failure, retry)
+                if wait is None:
+                    self._record(failure)
+                    call.tries.append(ShapeTry(shape.value, f"failed: {failure.reason}"))
+                    raise failure.error() from error
+                time.sleep(wait)
+
+    def _record(self, failure: Failure) -> None:
+        if failure.counts_as_outage:
+            hold = failure.retry_after or 0.0
+            self.breaker.record_failure(trip=self.retry.trips(failure), hold_s=hold)
+        else:
+            self.breaker.record_success()
 
 
 def refusals(tries: Sequence[ShapeTry]) -> str:

@@ -7,7 +7,6 @@ long a message may be and how it is laid out, a tone which sentences it uses.
 from __future__ import annotations
 
 import string
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -17,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from coach.config import PROMPTS_DIR
 from coach.errors import ConfigError
 from coach.models import Channel, Tone
+from vectorstore.once import once
 
 TEMPLATES_PATH = PROMPTS_DIR / "intro_templates.yaml"
 PLACEHOLDERS: dict[str, frozenset[str]] = {
@@ -137,7 +137,7 @@ class IntroTemplates(BaseModel):
         return tone_wording.full if self.channels[channel].wording == "full" else tone_wording.brief
 
 
-@lru_cache(maxsize=4)
+@once
 def load_templates(path: Path = TEMPLATES_PATH) -> IntroTemplates:
     """Read and validate the template file once; any missing or unknown key is a ConfigError."""
     try:

@@ -9,11 +9,10 @@ language and is left to the spelling step; short English phrases are never sent 
 
 from __future__ import annotations
 
-from functools import cache
-
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from coach.offline.vocabulary import Vocabulary
+from vectorstore.once import once
 
 MIN_PROBABILITY = 0.3  # English typos and nonsense score under 0.25; short foreign wishes 0.6 and more
 _NOT_LANGUAGES = frozenset({"en", "zxx"})  # English, and py3langid's "no linguistic content"
@@ -44,7 +43,7 @@ LANGUAGE_NAMES = {
 }  # fmt: skip
 
 
-@cache
+@once
 def _identifier() -> LanguageIdentifier:
     """py3langid's model from its wheel, loaded once per process (under a second)."""
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)

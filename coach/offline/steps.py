@@ -7,7 +7,6 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import cache
 from pathlib import Path
 
 from coach.errors import CoachInputError
@@ -21,6 +20,7 @@ from coach.offline.rules import UNSURE
 from coach.offline.subject_finder import is_vague
 from coach.offline.wish import TextReading, read_text
 from coach.offline.writer import QuestionWriter
+from vectorstore.once import once
 
 MAX_ROUNDS = 2
 _DOMAIN_STEP = "domain:"
@@ -289,7 +289,7 @@ def _seed(wish: str, answers: Sequence[str]) -> int:
     return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")
 
 
-@cache
+@once
 def default_coach(prompts_dir: Path = PROMPTS_DIR) -> OfflineCoach:
     """The offline coach for `prompts_dir`, built once per process."""
     return OfflineCoach.load(prompts_dir)

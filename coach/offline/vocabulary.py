@@ -17,9 +17,10 @@ import difflib
 import importlib.resources
 import re
 from collections.abc import Iterable
-from functools import cache
 
 from symspellpy import SymSpell, Verbosity
+
+from vectorstore.once import once
 
 _DICTIONARY = "frequency_dictionary_en_82_765.txt"
 _MIN_COUNT = 20_000  # rarer "words" in the list are mostly names, codes and foreign words
@@ -50,7 +51,7 @@ _MIN_STEM = 5  # "audit" + "ee"; shorter stems make typos look like words ("stat
 MAX_SUGGESTIONS = 3
 
 
-@cache
+@once
 def _frequencies() -> dict[str, int]:
     """Every word in symspellpy's frequency list with its count, read once per process."""
     text = (importlib.resources.files("symspellpy") / _DICTIONARY).read_text(encoding="utf-8")
@@ -62,7 +63,7 @@ def _frequencies() -> dict[str, int]:
     return counts
 
 
-@cache
+@once
 def english_words() -> frozenset[str]:
     """Lower-case English words from symspellpy's frequency list, read once per process."""
     return frozenset(word for word, count in _frequencies().items() if count >= _MIN_COUNT)

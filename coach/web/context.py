@@ -17,6 +17,7 @@ from coach.errors import CoachError
 from coach.journal.store import Journal, JournalError
 from coach.models import Mode
 from coach.service import CoachService
+from coach.unicode import as_unicode
 from coach.users import check_name
 from coach.web.cards import expert_choices, people_html
 from coach.web.escaping import markdown_text, toast_text
@@ -68,9 +69,15 @@ def explain(exc: Exception, where: str) -> str:
     return UNEXPECTED
 
 
+def valid(values: Any) -> Any:
+    """A handler's arguments with any text that is not valid Unicode (an API client can send JSON's lone
+    surrogates) repaired, so no handler has to think about it."""
+    return as_unicode(values)
+
+
 def handler(fn: F) -> F:
-    """Marks an event handler: user errors become toasts, and anything unexpected is logged with its
-    traceback and shown to the user as a short apology, never as a traceback."""
+    """Marks an event handler: its text inputs are made valid Unicode, user errors become toasts, and
+    anything unexpected is logged with its traceback and shown to the user as a short apology."""
 
     def translate(exc: Exception) -> gr.Error:
         return user_error(explain(exc, fn.__qualname__))
@@ -80,7 +87,7 @@ def handler(fn: F) -> F:
         @functools.wraps(fn)
         def stream(*args: Any, **kwargs: Any) -> Any:
             try:
-                yield from fn(*args, **kwargs)
+                yield from fn(*valid(args), **valid(kwargs))
             except gr.Error:
                 raise
             except Exception as exc:  # the edge: every failure becomes a toast
@@ -91,7 +98,7 @@ def handler(fn: F) -> F:
     @functools.wraps(fn)
     def call(*args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
+            return fn(*valid(args), **valid(kwargs))
         except gr.Error:
             raise
         except Exception as exc:  # the edge: every failure becomes a toast

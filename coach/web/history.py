@@ -64,7 +64,7 @@ def content_text(content: object) -> str:
 
 def _from_message(message: Mapping[str, object]) -> list[ChatTurn]:
     role = message.get("role")
-    if role not in _ROLES:
+    if not isinstance(role, str) or role not in _ROLES:  # an API client can send any JSON here
         return []
     text = content_text(message.get("content"))
     return [ChatTurn(role, text)] if text else []  # type: ignore[arg-type]

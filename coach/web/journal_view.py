@@ -3,6 +3,7 @@ wish (collapsed), and the parsing of its date field."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, datetime, tzinfo
 from html import escape
@@ -103,5 +104,10 @@ def chat_day(text: str | None, tz: tzinfo) -> date | None:
 
 
 def picked_ids(values: Sequence[str] | None) -> list[int]:
-    """Question ids from a picker's values; anything else is ignored (an id always comes from our list)."""
-    return [int(v) for v in values or [] if str(v).isdigit()]
+    """Question ids from a picker's values; anything else is ignored (an id always comes from our list,
+    so a 5,000-digit number or a superscript digit from an API client is not one)."""
+    items = values if isinstance(values, list | tuple) else []
+    return [int(v) for v in items if _ID.fullmatch(str(v).strip())]
+
+
+_ID = re.compile(r"[0-9]{1,18}")  # within a 64-bit database id

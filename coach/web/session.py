@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from coach.errors import CoachInputError
 from coach.models import (
@@ -17,6 +17,7 @@ from coach.models import (
     Clarification,
     LearningQuestion,
     QuestionMatches,
+    without_controls,
 )
 from vectorstore.index import ExpertIndex
 from vectorstore.models import Availability, ExpertProfile, FieldEvidence, SearchFilters
@@ -24,6 +25,7 @@ from vectorstore.models import Availability, ExpertProfile, FieldEvidence, Searc
 log = logging.getLogger(__name__)
 
 ANY = "Any"
+T = TypeVar("T")
 DEFAULT_TIME = "10:00"
 _TIME = re.compile(r"^\s*(\d{1,2})[:.h](\d{2})\s*$")
 
@@ -87,10 +89,13 @@ def table_rows(table: Any) -> list[str]:
     rows = table.get("data", []) if isinstance(table, dict) else table
     if hasattr(rows, "columns") and hasattr(rows, "values"):
         rows = rows.values.tolist()
+    if not isinstance(rows, list | tuple):  # what an API client sent is not a table: no rows
+        rows = []
     texts = []
     for row in rows or []:
         cell = row[0] if isinstance(row, list | tuple) and row else row
-        text = " ".join(str(cell if cell is not None else "").split())
+        # Cleaned as the question model will clean it, so the length checked below is the length kept.
+        text = " ".join(str(without_controls(str(cell if cell is not None else ""))).split())
         if text and text.lower() != "nan":
             texts.append(text)
     return texts
@@ -123,7 +128,10 @@ def build_filters(
     availability: Sequence[str] | None, location: str | None, department: str | None, language: str | None
 ) -> SearchFilters | None:
     """Filters from the pickers; everything ticked (or nothing) and "Any" everywhere means no filter."""
-    chosen = [Availability(a) for a in availability or []]
+    ticked = (
+        availability if isinstance(availability, list | tuple) else [availability] if availability else []
+    )
+    chosen = [one_of(a, list(Availability), "Availability") for a in ticked]
 
     def picked(value: str | None) -> str | None:
         return None if value in (None, "", ANY) else value
@@ -158,6 +166,35 @@ def staged_changes(index: ExpertIndex, profiles: Sequence[ExpertProfile]) -> tup
         p for p in profiles if (old := index.get(p.id)) is not None and old.content_hash() != p.content_hash()
     ]
     return added + updated, len(profiles) - len(added) - len(updated)
+
+
+def one_of(value: object, options: Sequence[T], what: str) -> T:
+    """The option a fixed-choice component (radio, dropdown) sent, as the app's own value.
+
+    A browser only sends offered values, but an API client can send anything, and `int(None)` or
+    `Channel("x")` would then be a crash behind the generic apology instead of a message."""
+    key = _option_key(value)
+    for option in options:
+        if _option_key(option) == key:
+            return option
+    raise CoachInputError(f"{what} must be one of {', '.join(str(o) for o in options)}.")
+
+
+def whole_number(value: object, low: int, high: int, what: str) -> int:
+    """A number from a slider or number box, within its bounds; anything else is a clear error."""
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        number = float("nan")
+    if not (low <= number <= high) or not number.is_integer():
+        raise CoachInputError(f"{what} must be a whole number from {low} to {high}.")
+    return int(number)
+
+
+def _option_key(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip().casefold()
 
 
 def text_lines(text: str | None) -> list[str]:

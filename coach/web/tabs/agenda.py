@@ -8,12 +8,19 @@ from typing import Any
 
 import gradio as gr
 
-from coach.agenda import max_questions
+from coach.agenda import TIMINGS, max_questions
 from coach.web.cards import expert_label
 from coach.web.context import NO_EXPERT, Frame, WebContext, handler, user_error, user_errors
 from coach.web.escaping import safe_markdown
 from coach.web.files import download_dir, write_agenda_files
-from coach.web.session import DEFAULT_TIME, CoachSession, expert_questions, next_weekday, parse_start
+from coach.web.session import (
+    DEFAULT_TIME,
+    CoachSession,
+    expert_questions,
+    next_weekday,
+    one_of,
+    parse_start,
+)
 from coach.web.tabs.people import PeopleTab
 
 DEFAULT_TZ = "Europe/London"  # for API clients; a browser sends its own zone
@@ -83,7 +90,7 @@ class AgendaHandlers:
         expert = self.ctx.chosen(expert_id)
         mine, _ = expert_questions(session, expert.id)
         others = [q.text for q in session.questions if q.text not in mine]
-        selected = (mine or others)[: max_questions(int(minutes))]
+        selected = (mine or others)[: max_questions(one_of(minutes, sorted(TIMINGS), "The chat length"))]
         title = f"### Coffee chat with {self.ctx.inert(expert_label(expert))}"
         agenda = self.make_agenda(expert.id, selected, minutes, day, at, tz, session, request)
         checkbox = gr.update(choices=[*mine, *others], value=selected)
@@ -127,7 +134,7 @@ class AgendaHandlers:
             agenda = self.ctx.service.agenda(
                 expert.id,
                 questions,
-                minutes=int(minutes),
+                minutes=one_of(minutes, sorted(TIMINGS), "The chat length"),
                 start=start,
                 tz=(tz or DEFAULT_TZ).strip(),
                 wish=session.wish,

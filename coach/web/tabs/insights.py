@@ -13,6 +13,7 @@ from coach.journal.charts import gaps_figure, load_figure, trend_figure
 from coach.journal.insights import build_report, render_markdown
 from coach.web.context import WebContext, handler, user_error, user_errors
 from coach.web.escaping import markdown_text, safe_markdown
+from coach.web.session import whole_number
 
 HIDDEN = "Insights are for the people team: ask an admin to add you to COACH_ADMINS."
 
@@ -60,7 +61,7 @@ class InsightsHandlers:
                 self.ctx.journal.db,
                 self.ctx.service.index.profiles(),
                 now=datetime.now(UTC),
-                weeks=int(weeks or 8),
+                weeks=whole_number(weeks or 8, 1, 52, "The number of weeks"),
                 min_group=self.ctx.settings.insights_min_group,
             )
         allowlist = self.ctx.settings.link_allowlist

@@ -7,11 +7,12 @@ from typing import Any
 
 import gradio as gr
 
+from coach.agenda import TIMINGS
 from coach.models import Channel, Tone
 from coach.web.cards import expert_label, notice_html
 from coach.web.context import NO_EXPERT, Frame, WebContext, handler, user_error, user_errors
 from coach.web.render import fallback_text
-from coach.web.session import CoachSession, expert_questions
+from coach.web.session import CoachSession, expert_questions, one_of
 from coach.web.tabs.people import PeopleTab
 
 CHANNELS = [
@@ -126,12 +127,12 @@ class IntroHandlers:
             result = self.ctx.service.intro(
                 expert.id,
                 questions[:2],
-                channel=Channel(channel or Channel.email),
-                tone=Tone(tone or Tone.warm),
+                channel=one_of(channel or Channel.email, list(Channel), "The channel"),
+                tone=one_of(tone or Tone.warm, list(Tone), "The tone"),
                 requester_name=(name or "").strip()[:200],
                 requester_context=(context or "").strip()[:400],
                 evidence=evidence,
-                minutes=int(minutes or 20),
+                minutes=one_of(minutes or 20, sorted(TIMINGS), "The chat length"),
                 topic=next((q.topic for q in session.questions if q.text == questions[0]), ""),
             )
         session.mark_drafted("intro", expert.id)

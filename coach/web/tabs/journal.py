@@ -278,9 +278,10 @@ class JournalHandlers:
     @handler
     def explore(self, pick: str | None, session: CoachSession, request: gr.Request) -> tuple[Any, ...]:
         """Take a suggested next question back into matching."""
-        if pick is None or not str(pick).isdigit() or int(pick) >= len(session.suggestions):
+        choice = str(pick).strip() if pick is not None else ""
+        if not (choice.isdecimal() and len(choice) < 4 and int(choice) < len(session.suggestions)):
             raise user_error("Pick one of the suggested questions first.")
-        session.questions = [session.suggestions[int(pick)]]
+        session.questions = [session.suggestions[int(choice)]]
         user = self.ctx.user_id(request)
         with user_errors():
             session.matches = self.ctx.service.match(session.questions, filters=session.filters, user_id=user)
