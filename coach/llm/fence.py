@@ -3,20 +3,41 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+
+from publicsuffixlist import PublicSuffixList
 
 from coach.agenda import first_name_of, shorten, single_line
 from coach.llm.replies import InvalidReply
 from coach.models import MAX_WISH_CHARS
 from coach.visible import visible_text
 from vectorstore.models import ExpertProfile, FieldEvidence
+from vectorstore.once import once
 
 # One definition of a link, an address and a phone number, for what goes into prompts (redacted) and what
-# comes out of the model (refused). A domain is any dotted name ending in a label of letters, whatever the
-# top-level domain: `evil.example/notes` is as much a link as `https://evil.com`.
-_DOMAIN = r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}\b"
+# comes out of the model (refused). A link with a scheme or `www.` is always one; a bare dotted name is one
+# when it ends in a real top-level domain (the Public Suffix List bundled in `publicsuffixlist`, read offline)
+# or a name reserved for private and documentation use, path or not: `evil.example/notes` and `evil.com` are
+# links, while `Node.js`, `Vue.js` or a sentence missing its space (`teams.She`) are words.
+_DOMAIN = r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?P<tld>[a-z][a-z0-9-]{1,62})\b"
 URL = re.compile(r"\b[a-z][a-z0-9+.-]{1,31}://\S*|\bmailto:\S*|www\.\S*", re.I)
 DOMAIN = re.compile(rf"(?<![\w@.-]){_DOMAIN}(?::\d+)?(?:/\S*)?", re.I)
+# RFC 2606 and RFC 6761 names, and those commonly used inside organisations, are never delegated: no list has them.
+_RESERVED_TLDS = frozenset(
+    {
+        "example",
+        "test",
+        "invalid",
+        "localhost",
+        "local",
+        "internal",
+        "intranet",
+        "lan",
+        "corp",
+        "home",
+        "onion",
+    }
+)
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # A leading + or 9-15 digits in one run of digits and separators; dates (2024-01-15) and sums stay.
 PHONE = re.compile(r"(?<![\w+])(?:\+\d(?:[ ().-]{0,2}\d){6,14}|\(?\d(?:[ ().-]{0,2}\d){8,14})(?!\w)")
@@ -27,14 +48,34 @@ CREDENTIALS = re.compile(
     re.I,
 )
 CONTACT_REMOVED = "(contact details removed)"
-_UNSAFE = (
-    (URL, "a link"),
-    (DOMAIN, "a link"),
-    (re.compile(r"!?\[[^\]]*\]\([^)]*\)|!\[", re.I), "markdown links or images"),
-    (EMAIL, "an email address"),
-    (PHONE, "a phone number"),
-    (re.compile(r"</?[a-z!][^>]*>", re.I), "HTML tags"),
-    (re.compile(r"\[[^\]\n]{1,40}\]|\{[^}\n]{0,40}\}"), "a [placeholder]"),
+
+
+@once
+def _suffixes() -> PublicSuffixList:
+    return PublicSuffixList(accept_unknown=False)  # the bundled list: no download
+
+
+def _is_domain(match: re.Match[str]) -> bool:
+    tld = match.group("tld").lower()
+    return tld in _RESERVED_TLDS or _suffixes().is_public(tld)
+
+
+def find_domain(text: str) -> bool:
+    return any(_is_domain(match) for match in DOMAIN.finditer(text))
+
+
+def _search(pattern: re.Pattern[str]) -> Callable[[str], bool]:
+    return lambda text: pattern.search(text) is not None
+
+
+_UNSAFE: tuple[tuple[Callable[[str], bool], str], ...] = (
+    (_search(URL), "a link"),
+    (find_domain, "a link"),
+    (_search(re.compile(r"!?\[[^\]]*\]\([^)]*\)|!\[", re.I)), "markdown links or images"),
+    (_search(EMAIL), "an email address"),
+    (_search(PHONE), "a phone number"),
+    (_search(re.compile(r"</?[a-z!][^>]*>", re.I)), "HTML tags"),
+    (_search(re.compile(r"\[[^\]\n]{1,40}\]|\{[^}\n]{0,40}\}")), "a [placeholder]"),
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -54,9 +95,10 @@ def fenced_text(text: str, limit: int) -> str:
 
 def redact_contacts(text: str) -> str:
     """`text` with every email address, link and phone number replaced by a marker."""
-    for pattern in (URL, EMAIL, DOMAIN, PHONE):  # a URL may hold an @, an email a domain
-        text = pattern.sub(CONTACT_REMOVED, text)
-    return text
+    text = URL.sub(CONTACT_REMOVED, text)  # a URL may hold an @, an email a domain
+    text = EMAIL.sub(CONTACT_REMOVED, text)
+    text = DOMAIN.sub(lambda match: CONTACT_REMOVED if _is_domain(match) else match.group(), text)
+    return PHONE.sub(CONTACT_REMOVED, text)
 
 
 def profile_block(
@@ -116,8 +158,8 @@ def check_safe(text: str, where: str) -> None:
     """Raise InvalidReply when model text holds a link, an address, a phone number, markup or a placeholder,
     as read once invisible characters are gone (a zero-width space inside a domain hides nothing)."""
     text = visible_text(text)
-    for pattern, what in _UNSAFE:
-        if pattern.search(text):
+    for found, what in _UNSAFE:
+        if found(text):
             raise InvalidReply(
                 f"{where} contains {what}; write plain text without links, addresses or markup"
             )
@@ -131,7 +173,7 @@ def check_no_credentials(text: str, where: str) -> None:
 
 def is_safe(text: str) -> bool:
     text = visible_text(text)
-    return not any(pattern.search(text) for pattern, _ in _UNSAFE)
+    return not any(found(text) for found, _ in _UNSAFE)
 
 
 def unique(items: Iterable[str]) -> list[str]:

@@ -80,6 +80,27 @@ def test_model_text_with_a_hidden_or_scheme_less_link_is_unsafe(text: str) -> No
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "Builds Node.js services and Vue.js front ends",
+        "Led the ASP-to-Next.js move and charts in D3.js",
+        "Grew the support teams.She now runs onboarding",
+    ],
+)
+def test_dotted_words_that_end_in_no_domain_are_words(text: str) -> None:
+    """A bare dotted name is a link only when it ends in a real or reserved top-level domain, so technology
+    names and sentences missing their space reach the prompt and may come back in model text."""
+    assert fenced_text(text, 400) == text
+    assert is_safe(text)
+
+
+@pytest.mark.parametrize("text", ["see evil.com for more", "slides: evil.co.uk/deck", "Example.ORG has it"])
+def test_a_bare_name_under_a_real_top_level_domain_is_a_link(text: str) -> None:
+    assert CONTACT_REMOVED in fenced_text(text, 400)
+    assert not is_safe(text)
+
+
+@pytest.mark.parametrize(
     ("body", "asks"),
     [
         ("Could you reply with your password so I can check the budget file?", True),
