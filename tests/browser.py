@@ -12,10 +12,7 @@ from typing import Any
 
 import pytest
 
-from coach.config import load_settings
-from coach.runtime import build_service, open_index, open_journal
-from coach.web.app import build_ui, launch
-from tests.conftest import free_port
+from tests.offline_app import offline_app
 from vectorstore.models import ExpertProfile
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -94,25 +91,11 @@ def running_app(data_dir: Path, extra_profiles: Sequence[ExpertProfile] = ()) ->
     require_browser()
     from playwright.sync_api import sync_playwright
 
-    settings = load_settings(
-        data_dir=data_dir, host="127.0.0.1", port=free_port(), openai_api_key=None, openai_base_url=None
-    )
-    index = open_index(settings)
-    if extra_profiles:
-        index.upsert(list(extra_profiles))
-    journal = open_journal(settings)
-    demo = build_ui(build_service(settings, index, journal), settings, "Offline coach")
-    url = launch(demo, settings, prevent_thread_lock=True, quiet=True)
     ARTIFACTS.mkdir(exist_ok=True)
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-            yield Browser(url=url, browser=browser)
-            browser.close()
-    finally:
-        demo.close()
-        journal.close()
-        index.close()
+    with offline_app(data_dir, extra_profiles) as app, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield Browser(url=app.url, browser=browser)
+        browser.close()
 
 
 def shot(page: Any, name: str, full_page: bool = True) -> None:

@@ -27,6 +27,7 @@ from coach.web.app import build_ui, launch
 from coach.web.files import private_root
 from coach.web.history import content_text
 from tests.conftest import free_port
+from tests.offline_app import offline_app
 from tests.openai_stub import OpenAIStub, StubReply
 from vectorstore.index import ExpertIndex
 
@@ -45,20 +46,8 @@ class App:
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     """One offline app for the module: the bundled sample organisation, indexed in a temp dir."""
-    data_dir = tmp_path_factory.mktemp("ui-api")
-    settings = load_settings(
-        data_dir=data_dir, host="127.0.0.1", port=free_port(), openai_api_key=None, openai_base_url=None
-    )
-    index = open_index(settings)
-    journal = open_journal(settings)
-    demo = build_ui(build_service(settings, index, journal), settings, "Offline coach")
-    url = launch(demo, settings, prevent_thread_lock=True, quiet=True)
-    try:
-        yield App(url=url, index=index)
-    finally:
-        demo.close()
-        journal.close()
-        index.close()
+    with offline_app(tmp_path_factory.mktemp("ui-api")) as running:
+        yield App(url=running.url, index=running.index)
 
 
 def client(app: App) -> Client:

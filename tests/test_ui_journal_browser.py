@@ -9,11 +9,8 @@ from typing import Any
 
 import pytest
 
-from coach.config import load_settings
 from coach.journal.store import Journal
 from coach.models import LearningQuestion
-from coach.runtime import build_service, open_index, open_journal
-from coach.web.app import build_ui, launch
 from tests.browser import (
     ARGS,
     ARTIFACTS,
@@ -25,7 +22,7 @@ from tests.browser import (
     tab,
     wait_for_questions,
 )
-from tests.conftest import free_port
+from tests.offline_app import offline_app
 from vectorstore.index import ExpertIndex
 
 FEEDBACK = "I'm a new manager and want to get better at giving feedback"
@@ -45,26 +42,10 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JournalApp]:
     ARTIFACTS.mkdir(exist_ok=True)
     from playwright.sync_api import sync_playwright
 
-    settings = load_settings(
-        data_dir=tmp_path_factory.mktemp("ui-journal"),
-        host="127.0.0.1",
-        port=free_port(),
-        openai_api_key=None,
-        openai_base_url=None,
-    )
-    index = open_index(settings)
-    journal = open_journal(settings)
-    demo = build_ui(build_service(settings, index, journal), settings, "Offline coach")
-    url = launch(demo, settings, prevent_thread_lock=True, quiet=True)
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-            yield JournalApp(Browser(url=url, browser=browser), index, journal)
-            browser.close()
-    finally:
-        demo.close()
-        journal.close()
-        index.close()
+    with offline_app(tmp_path_factory.mktemp("ui-journal")) as running, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield JournalApp(Browser(url=running.url, browser=browser), running.index, running.journal)
+        browser.close()
 
 
 def journal_tab(page: Any) -> None:

@@ -150,13 +150,16 @@ def usable(text: str) -> bool:
     return bool(single_line(text)) and len(single_line(text)) <= 400
 
 
+AGENDA_INPUTS = {
+    "name": profile_text.filter(lambda t: t.strip()),
+    "title": profile_text,
+    "question": profile_text.filter(usable),
+    "about": profile_text,
+}
+
+
 @PROPERTY
-@given(
-    name=profile_text.filter(lambda t: t.strip()),
-    title=profile_text,
-    question=profile_text.filter(usable),
-    about=profile_text,
-)
+@given(**AGENDA_INPUTS)
 def test_agenda_markdown_shows_hostile_profile_text_literally(
     name: str, title: str, question: str, about: str
 ) -> None:
@@ -168,12 +171,7 @@ def test_agenda_markdown_shows_hostile_profile_text_literally(
 
 
 @PROPERTY
-@given(
-    name=profile_text.filter(lambda t: t.strip()),
-    title=profile_text,
-    question=profile_text.filter(usable),
-    about=profile_text,
-)
+@given(**AGENDA_INPUTS)
 def test_ics_lines_are_folded_at_75_octets_escaped_and_read_back_unchanged(
     name: str, title: str, question: str, about: str
 ) -> None:

@@ -32,13 +32,12 @@ from hypothesis import strategies as st
 from coach.config import Settings, load_settings
 from coach.models import QuestionStatus
 from coach.runtime import build_service, open_index, open_journal
-from coach.web.app import build_ui, launch
 from coach.web.context import UNEXPECTED, WebContext, handler
 from coach.web.escaping import toast_text
 from coach.web.session import CoachSession
 from coach.web.tabs import agenda, chat, insights, intro, journal, people, profiles
-from tests.conftest import free_port
 from tests.hostile.literal import MARKUP
+from tests.offline_app import offline_app
 from tests.test_profile_properties import FORMULAS
 
 pytestmark = pytest.mark.filterwarnings("ignore::Warning:gradio.queueing")
@@ -224,20 +223,8 @@ def json_ok(value: Any) -> bool:
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    data_dir = tmp_path_factory.mktemp("web-hostile-app")
-    settings = load_settings(
-        data_dir=data_dir, host="127.0.0.1", port=free_port(), openai_api_key=None, openai_base_url=None
-    )
-    index = open_index(settings)
-    journal_db = open_journal(settings)
-    demo = build_ui(build_service(settings, index, journal_db), settings, "Offline coach")
-    url = launch(demo, settings, prevent_thread_lock=True, quiet=True)
-    try:
-        yield url
-    finally:
-        demo.close()
-        journal_db.close()
-        index.close()
+    with offline_app(tmp_path_factory.mktemp("web-hostile-app")) as app:
+        yield app.url
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
