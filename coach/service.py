@@ -14,7 +14,7 @@ from coach.errors import CoachInputError, LLMUnavailable
 from coach.journal.insights import search_records
 from coach.journal.store import Journal, JournalError
 from coach.journal.whatnext import NextQuestionWriter, Suggestion, suggest_next
-from coach.llm.fence import CREDENTIALS
+from coach.llm.fence import asks_for_credentials
 from coach.llm.report import LLMReport, collecting
 from coach.llm.rerank import Reranker, match_reranked
 from coach.matching import match_question
@@ -38,7 +38,6 @@ from coach.offline.grounding import why_them
 from coach.offline.intro import follow_up_message
 from coach.offline.steps import introduce
 from coach.users import UserDirectory
-from coach.visible import visible_text
 from vectorstore.index import ExpertIndex, Progress, UpsertReport
 from vectorstore.models import ExpertProfile, FieldEvidence, SearchFilters
 
@@ -224,7 +223,7 @@ class CoachService:
 
         Whoever drafts it, an intro never asks a colleague for a password or a code: a question that does
         (typed, or carried in from injected text) is refused before any draft is written."""
-        asking = [n for n, q in enumerate(questions, 1) if CREDENTIALS.search(visible_text(q))]
+        asking = [n for n, q in enumerate(questions, 1) if asks_for_credentials(q)]
         if asking:
             raise CoachInputError(
                 f"Question {asking[0]} asks for a password or a code; an intro never does. Reword it."

@@ -81,19 +81,23 @@ def load_profiles(
     kind = FORMATS.get(path.suffix.lower())
     if kind is None:
         raise ProfileError(f"{name}: unsupported file type; use one of {', '.join(sorted(FORMATS))}")
+    text = read_text(path, max_bytes, name, advice="split the file")
+    return parse_profiles(text, kind, name=name, max_rows=max_rows)
+
+
+def read_text(path: Path, max_bytes: int, name: str, *, advice: str) -> str:
+    """A file's text, refused before it is read when it is over `max_bytes` (ProfileError ending in `advice`),
+    then decoded as `decode` does."""
     try:
         size = path.stat().st_size
-    except OSError as exc:
-        raise ProfileError(f"{name}: cannot read the file ({exc.strerror})") from exc
-    if size > max_bytes:
-        raise ProfileError(
-            f"{name}: {_megabytes(size)} is over the {max_bytes / 1_000_000:g} MB limit; split the file"
-        )
-    try:
+        if size > max_bytes:
+            raise ProfileError(
+                f"{name}: {_megabytes(size)} is over the {max_bytes / 1_000_000:g} MB limit; {advice}"
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise ProfileError(f"{name}: cannot read the file ({exc.strerror})") from exc
-    return parse_profiles(decode(data, name), kind, name=name, max_rows=max_rows)
+    return decode(data, name)
 
 
 def decode(data: bytes, name: str) -> str:

@@ -32,7 +32,7 @@ from coach.journal.portable import (
     TakeawayRecord,
     WishRecord,
 )
-from vectorstore.profiles import decode
+from vectorstore.profiles import read_text
 
 RECORDS: dict[str, type[EntryRecord]] = {
     "wishes": WishRecord,
@@ -118,17 +118,9 @@ class ReadDocument:
 def read_file(path: Path, max_bytes: int) -> str:
     """The text of an export file: bounded in size, UTF-8 or BOM-marked UTF-16/32, else a clear error."""
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise JournalImportError(
-                f"{path.name}: {size / 1_000_000:.2f} MB is over the {max_bytes / 1_000_000:g} MB limit "
-                "(COACH_MAX_FILE_MB); nothing was imported"
-            )
-        return decode(path.read_bytes(), path.name)
-    except OSError as exc:
-        raise JournalImportError(f"{path.name}: cannot read the file ({exc.strerror})") from exc
-    except ProfileError as exc:  # the decoder is shared with profile files; the message fits both
-        raise JournalImportError(f"{exc} (journal backups are UTF-8 JSON); nothing was imported") from exc
+        return read_text(path, max_bytes, path.name, advice="COACH_MAX_FILE_MB sets it")
+    except ProfileError as exc:  # the reader is shared with profile files; its messages fit both
+        raise JournalImportError(f"{exc}; nothing was imported") from exc
 
 
 def read_document(text: str) -> ReadDocument:

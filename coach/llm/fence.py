@@ -165,9 +165,14 @@ def check_safe(text: str, where: str) -> None:
             )
 
 
+def asks_for_credentials(text: str) -> bool:
+    """Whether `text`, as read, asks its reader for a password, a code or other credentials."""
+    return CREDENTIALS.search(visible_text(text)) is not None
+
+
 def check_no_credentials(text: str, where: str) -> None:
     """Raise InvalidReply when a message asks its reader for a password, a code or other credentials."""
-    if CREDENTIALS.search(visible_text(text)):
+    if asks_for_credentials(text):
         raise InvalidReply(f"{where} asks for credentials; never ask anyone for passwords or codes")
 
 
