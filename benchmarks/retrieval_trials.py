@@ -2,11 +2,12 @@
 
     .venv/bin/python benchmarks/retrieval_trials.py --data DIR [--data DIR ...] [--variants a,b]
         [--local-model .coach/models/all-MiniLM-L6-v2] [--sweep dense_weight=0.5,1 concept_weight=1,1.25]
-        [--loso] [--per-query VARIANT]
+        [--loso] [--per-query VARIANT] [--lexicon concepts.yaml]
 
 The dense side is a brute-force cosine search standing in for the Chroma query (same top-100 depth).
 `--loso` (leave one set out) picks the grid point with the best mean nDCG@5 on all sets but one and
-reports it on the one left out, for every set in turn.
+reports it on the one left out, for every set in turn. `--lexicon` replaces the bundled concept lexicon,
+e.g. an older one (`git show REV:vectorstore/concepts.yaml > old.yaml`).
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from vectorstore.concepts import ConceptLexicon
 from vectorstore.evaluation import EvalSet
 from vectorstore.metrics import evaluate
 from vectorstore.models import ExpertProfile
@@ -81,10 +84,12 @@ def local_embed(model_dir: Path) -> Embed:
     return lambda texts: np.asarray(model(list(texts)), dtype=np.float32)
 
 
-def hybrid(data: Labelled, config: RetrievalConfig, dense: DenseIndex | None) -> Ranker:
+def hybrid(
+    data: Labelled, config: RetrievalConfig, dense: DenseIndex | None, lexicon: ConceptLexicon | None = None
+) -> Ranker:
     """BM25 + concepts fused with `dense`; with a passage weight, `dense`'s model also scores bio sentences."""
     passages = dense.passages if dense is not None and config.passage_weight else None
-    retriever = Retriever(data.profiles, config, passages=passages)
+    retriever = Retriever(data.profiles, config, passages=passages, lexicon=lexicon)
 
     def run(text: str) -> list[str]:
         neighbours = dense.query(text) if dense is not None else []
@@ -103,35 +108,38 @@ LOCAL = replace(BASE, dense_weight=1.0, static_weight=1.0, passage_weight=1.0)  
 ONE_FIELD = (1.0,)  # plain BM25 over the whole profile (before BM25F)
 
 
-def make_variants(data: Labelled, local_model: Path | None) -> dict[str, Ranker]:
+def make_variants(
+    data: Labelled, local_model: Path | None, lexicon: ConceptLexicon | None = None
+) -> dict[str, Ranker]:
     """Every variant worth comparing; each maps a question to a ranked id list."""
+    mix = partial(hybrid, data, lexicon=lexicon)
     static = DenseIndex(data.profiles, static_embed)
     variants: dict[str, Ranker] = {
-        "bm25_stems": hybrid(data, replace(BASE, use_concepts=False, field_weights=ONE_FIELD), None),
-        "bm25_concepts": hybrid(data, replace(BASE, field_weights=ONE_FIELD), None),
-        "bm25f_concepts": hybrid(data, BASE, None),
+        "bm25_stems": mix(replace(BASE, use_concepts=False, field_weights=ONE_FIELD), None),
+        "bm25_concepts": mix(replace(BASE, field_weights=ONE_FIELD), None),
+        "bm25f_concepts": mix(BASE, None),
         "static_alone": dense_alone(static),
-        "default": hybrid(data, BASE, static),
-        "default_one_field": hybrid(data, replace(BASE, field_weights=ONE_FIELD), static),
-        "default_fields_equal": hybrid(data, replace(BASE, field_weights=(1.0, 1.0, 1.0, 1.0)), static),
-        "default_no_concepts": hybrid(data, replace(BASE, use_concepts=False), static),
-        "default_no_constraints": hybrid(data, replace(BASE, language_boost=0.0, location_boost=0.0), static),
-        "default_dense_0.5": hybrid(data, replace(BASE, dense_weight=0.5), static),
-        "default_dense_1.5": hybrid(data, replace(BASE, dense_weight=1.5), static),
-        "default_rrf": hybrid(data, replace(BASE, fusion="rrf"), static),
-        "default_static_passages": hybrid(data, replace(BASE, passage_weight=0.5), static),
+        "default": mix(BASE, static),
+        "default_one_field": mix(replace(BASE, field_weights=ONE_FIELD), static),
+        "default_fields_equal": mix(replace(BASE, field_weights=(1.0, 1.0, 1.0, 1.0)), static),
+        "default_no_concepts": mix(replace(BASE, use_concepts=False), static),
+        "default_no_constraints": mix(replace(BASE, language_boost=0.0, location_boost=0.0), static),
+        "default_dense_0.5": mix(replace(BASE, dense_weight=0.5), static),
+        "default_dense_1.5": mix(replace(BASE, dense_weight=1.5), static),
+        "default_rrf": mix(replace(BASE, fusion="rrf"), static),
+        "default_static_passages": mix(replace(BASE, passage_weight=0.5), static),
     }
     if local_model is not None:
         local = DenseIndex(data.profiles, local_embed(local_model))
         variants |= {
             "local_alone": dense_alone(local),
-            "local_bm25": hybrid(data, replace(LOCAL, static_weight=0.0, passage_weight=0.0), local),
-            "local_bm25_static": hybrid(data, replace(LOCAL, passage_weight=0.0), local),
-            "local_default": hybrid(data, LOCAL, local),
-            "local_passages_1.5_static_0.5": hybrid(
-                data, replace(LOCAL, passage_weight=1.5, static_weight=0.5), local
+            "local_bm25": mix(replace(LOCAL, static_weight=0.0, passage_weight=0.0), local),
+            "local_bm25_static": mix(replace(LOCAL, passage_weight=0.0), local),
+            "local_default": mix(LOCAL, local),
+            "local_passages_1.5_static_0.5": mix(
+                replace(LOCAL, passage_weight=1.5, static_weight=0.5), local
             ),
-            "local_default_no_concepts": hybrid(data, replace(LOCAL, use_concepts=False), local),
+            "local_default_no_concepts": mix(replace(LOCAL, use_concepts=False), local),
         }
     return variants
 
@@ -164,6 +172,7 @@ def sweep(
     sets: list[Labelled],
     grid: list[dict[str, float | bool | tuple[float, ...]]],
     local_model: Path | None = None,
+    lexicon: ConceptLexicon | None = None,
 ) -> dict[str, dict[str, float]]:
     """nDCG@5 of every grid point on every set (dense side: the local model if given, else the static one)."""
     out: dict[str, dict[str, float]] = {}
@@ -175,7 +184,7 @@ def sweep(
             f"{k}={':'.join(map(str, v)) if isinstance(v, tuple) else v}" for k, v in point.items()
         )
         config = replace(base, **point)  # type: ignore[arg-type]
-        out[label] = {d.name: score(hybrid(d, config, denses[d.name]), d)["ndcg@5"] for d in sets}
+        out[label] = {d.name: score(hybrid(d, config, denses[d.name], lexicon), d)["ndcg@5"] for d in sets}
     return out
 
 
@@ -204,10 +213,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sweep", nargs="*", default=[], help="grid, e.g. dense_weight=0.5,1")
     parser.add_argument("--loso", action="store_true", help="leave-one-set-out over the --sweep grid")
     parser.add_argument("--per-query", default="", help="print per-query top 5 for this variant (stderr)")
+    parser.add_argument(
+        "--lexicon", type=Path, default=None, help="a concepts.yaml to use instead of the bundled one"
+    )
     args = parser.parse_args(argv)
+    lexicon = ConceptLexicon.load(args.lexicon) if args.lexicon else None
     sets = [load(d) for d in args.data]
     if args.sweep:
-        table = sweep(sets, parse_grid(args.sweep), args.local_model)
+        table = sweep(sets, parse_grid(args.sweep), args.local_model, lexicon)
         report: dict[str, object] = {"sweep_ndcg@5": table}
         report["macro_ndcg@5"] = {
             label: round(float(np.mean(list(row.values()))), 4) for label, row in table.items()
@@ -222,7 +235,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     results: dict[str, dict[str, dict[str, float]]] = {}
     for data in sets:
-        variants = make_variants(data, args.local_model)
+        variants = make_variants(data, args.local_model, lexicon)
         chosen = [v for v in args.variants.split(",") if v] or list(variants)
         results[data.name] = {name: score(variants[name], data) for name in chosen}
         if args.per_query:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
+from vectorstore.concepts import ConceptLexicon
 from vectorstore.models import ExpertProfile
 from vectorstore.retrieval import Retriever
 from vectorstore.static_embedding import DIM, default_static
@@ -105,6 +106,16 @@ def test_rank_is_deterministic() -> None:
     second = Retriever(list(reversed(PROFILES))).rank(query, dense_for(query), k=5)
     assert first == Retriever(PROFILES).rank(query, dense_for(query), k=5)
     assert {pid for pid, _ in first} == {pid for pid, _ in second}
+
+
+def test_a_given_lexicon_replaces_the_bundled_one() -> None:
+    """Benchmarks compare lexicons: a concept only the given lexicon has links words no profile shares."""
+    query = "who keeps the lights on when we're swamped?"
+    lexicon = ConceptLexicon.from_mapping({"uptime": ["keeps the lights on", "traffic spikes"]})
+    with_it = Retriever(PROFILES, lexicon=lexicon)
+    assert "~uptime" in with_it.query_terms(query).weights
+    assert with_it.rank(query, [], k=1)[0][0] == "sre"
+    assert "~uptime" not in Retriever(PROFILES).query_terms(query).weights
 
 
 @pytest.mark.parametrize(

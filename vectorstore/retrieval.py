@@ -92,11 +92,14 @@ class Retriever:
         config: RetrievalConfig | None = None,
         static: StaticEmbedder | None = None,
         passages: PassageScorer | None = None,
+        lexicon: ConceptLexicon | None = None,
     ) -> None:
         self.config = config or RetrievalConfig()
         self.static = static or default_static()
         self.passages = passages
-        self.lexicon: ConceptLexicon | None = default_lexicon() if self.config.use_concepts else None
+        self.lexicon: ConceptLexicon | None = (
+            (lexicon or default_lexicon()) if self.config.use_concepts else None
+        )  # `lexicon` replaces the bundled one (benchmarks compare lexicons)
         self.profiles = list(profiles)
         self.ids = [p.id for p in self.profiles]
         self.row_of = {pid: row for row, pid in enumerate(self.ids)}
