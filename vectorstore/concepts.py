@@ -13,6 +13,7 @@ from vectorstore.once import once
 
 DEFAULT_LEXICON_PATH = Path(__file__).with_name("concepts.yaml")
 CONCEPT_PREFIX = "~"
+_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 4x faster
 MAX_GAP = 2  # words that may interrupt a multi-word phrase  # concept terms cannot collide with word stems, which are [a-z0-9]
 
 
@@ -78,7 +79,7 @@ class ConceptLexicon:
     def load(cls, path: Path) -> ConceptLexicon:
         """Read a YAML lexicon of {concept: [phrase, ...]}."""
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+            raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
         except (OSError, yaml.YAMLError) as exc:
             raise ValueError(f"cannot read concept lexicon {path}: {exc}; fix or restore the file") from exc
         if not isinstance(raw, dict):
