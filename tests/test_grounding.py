@@ -49,6 +49,10 @@ CASES = {
     "domain words in title case": Case("Which Trade Publishing reports matter in FP&A?", ()),
     "sentence starts": Case("Which metrics matter? How are advances judged? What Would You Do?", ()),
     "a known first name, an invented surname": Case("Sam Smith will know.", ("Sam Smith",)),
+    "trade words as a name where a person goes": Case("Talk to Grant Ward about budgets.", ("Grant Ward",)),
+    "trade words where a person goes, sentence start": Case("Ask Bill Price first.", ("Bill Price",)),
+    "the same words as a phrase of the trade": Case("Grant Funding and Bill Payments differ here.", ()),
+    "a given person where a person goes": Case("Talk to Sam Okafor, then meet Ria Patel.", ()),
 }
 
 

@@ -40,12 +40,13 @@ _MENTIONS = (
     ("a title and name", re.compile(rf"\b{_HONORIFIC}\.?\s+{_CAP}(?:\s+{_CAP})*")),
     ("a full name", re.compile(rf"\b{_CAP}(?:\s+(?:[A-Z]\.\s+)?{_CAP})+")),
 )
-# A single name where a person goes: the one someone is told to ask, contact, meet or be referred to.
-_APPROACH = re.compile(
+# Where a person goes: the one someone is told to ask, contact, meet or be referred to.
+_APPROACH_VERB = (
     r"\b(?i:ask|recommend(?:s|ed|ing)?|contact|meet|email|message|ping|book|choose|cc|reach(?: out to)?"
-    r"|introduce (?:me|you|them) to|(?:talk|speak|go|turn|refer \w+|write) (?:to|with))"
-    rf"\s+({_CAP})\b(?!\s+{_CAP})"
+    r"|introduce (?:me|you|them) to|(?:talk|speak|go|turn|refer \w+|write) (?:to|with))\s+"
 )
+_APPROACH = re.compile(rf"{_APPROACH_VERB}({_CAP})\b(?!\s+{_CAP})")  # a single name there
+_ENDS_WITH_APPROACH = re.compile(rf"{_APPROACH_VERB}$")
 _HONORIFIC_PREFIX = re.compile(rf"^{_HONORIFIC}\.?\s+")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 # Capitalised words that start sentences or commands rather than names.
@@ -178,8 +179,11 @@ class NameGuard:
             for match in pattern.finditer(text):
                 if any(a <= match.start() < b for a, b in spans):
                     continue  # already part of an email, handle or titled name
-                if not self._grounded(kind, match.group()):
-                    spans.append((match.start() + _lead(match.group()), match.end()))
+                start = match.start() + _lead(match.group())
+                if not self._grounded(kind, match.group()) or (
+                    kind == "a full name" and not self._a_named_person(text, start, match.group())
+                ):
+                    spans.append((start, match.end()))
         for match in _APPROACH.finditer(text):
             name = match.group(1).casefold()
             known = name in self._name_words or name in self.known_words or name in _FUNCTION_WORDS
@@ -197,6 +201,14 @@ class NameGuard:
             if run in self._quoted:
                 spans.append((tokens[i].start(), tokens[i + COPY_WORDS - 1].end()))
         return spans
+
+    def _a_named_person(self, text: str, start: int, mention: str) -> bool:
+        """False for a name in a person's place ("talk to Grant Ward") that no person or user word gives:
+        there, domain words (grant, ward) do not make it a phrase of the trade."""
+        if not _ENDS_WITH_APPROACH.search(text[max(0, start - 40) : start]):
+            return True
+        named = [w for w in _WORD.findall(mention[_lead(mention) :]) if w.casefold() not in _FUNCTION_WORDS]
+        return all(w.casefold() in self._name_words for w in named)
 
     def _grounded(self, kind: str, mention: str) -> bool:
         if kind in ("an email address", "an @handle"):
