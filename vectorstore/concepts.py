@@ -10,11 +10,11 @@ import yaml
 
 from vectorstore.analysis import stem_phrase
 from vectorstore.once import once
+from vectorstore.yaml_bounds import SAFE_LOADER
 
 DEFAULT_LEXICON_PATH = Path(__file__).with_name("concepts.yaml")
-CONCEPT_PREFIX = "~"
-_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 4x faster
-MAX_GAP = 2  # words that may interrupt a multi-word phrase  # concept terms cannot collide with word stems, which are [a-z0-9]
+CONCEPT_PREFIX = "~"  # concept terms cannot collide with word stems, which are [a-z0-9]
+MAX_GAP = 2  # words that may interrupt a multi-word phrase
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ class ConceptLexicon:
     def load(cls, path: Path) -> ConceptLexicon:
         """Read a YAML lexicon of {concept: [phrase, ...]}."""
         try:
-            raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
+            raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # libyaml: 4x faster
         except (OSError, yaml.YAMLError) as exc:
             raise ValueError(f"cannot read concept lexicon {path}: {exc}; fix or restore the file") from exc
         if not isinstance(raw, dict):

@@ -19,12 +19,12 @@ from coach.errors import ProfileError
 EXPANSION_FACTOR = 4  # expanded size may be this many times the file's own size ...
 EXPANSION_FLOOR = 1_000_000  # ... or this many characters, whichever is larger
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present
 
 
 def load_yaml(text: str, name: str) -> Any:
     """Parse one YAML document safely; ProfileError when aliases would expand it beyond the bound."""
-    loader = _Loader(text)
+    loader = SAFE_LOADER(text)
     try:
         node = loader.get_single_node()
         if node is None:

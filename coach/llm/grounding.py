@@ -181,7 +181,8 @@ class NameGuard:
                     continue  # already part of an email, handle or titled name
                 start = match.start() + _lead(match.group())
                 if not self._grounded(kind, match.group()) or (
-                    kind == "a full name" and not self._a_named_person(text, start, match.group())
+                    kind == "a full name"
+                    and not self._a_named_person(text[:start], text[start : match.end()])
                 ):
                     spans.append((start, match.end()))
         for match in _APPROACH.finditer(text):
@@ -202,12 +203,12 @@ class NameGuard:
                 spans.append((tokens[i].start(), tokens[i + COPY_WORDS - 1].end()))
         return spans
 
-    def _a_named_person(self, text: str, start: int, mention: str) -> bool:
+    def _a_named_person(self, before: str, name: str) -> bool:
         """False for a name in a person's place ("talk to Grant Ward") that no person or user word gives:
         there, domain words (grant, ward) do not make it a phrase of the trade."""
-        if not _ENDS_WITH_APPROACH.search(text[max(0, start - 40) : start]):
+        if not _ENDS_WITH_APPROACH.search(before[-40:]):  # the longest verb phrase is under 40 characters
             return True
-        named = [w for w in _WORD.findall(mention[_lead(mention) :]) if w.casefold() not in _FUNCTION_WORDS]
+        named = [w for w in _WORD.findall(name) if w.casefold() not in _FUNCTION_WORDS]
         return all(w.casefold() in self._name_words for w in named)
 
     def _grounded(self, kind: str, mention: str) -> bool:
